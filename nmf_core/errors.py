@@ -1,0 +1,23 @@
+"""Error types raised at the package boundary.
+
+Every problem with a user's input (a CSV, a parameter, a matrix) is an
+``NMFInputError``; it is a ``ValueError`` so callers that only know about
+``ValueError`` still catch it.  Messages are one line and say what is wrong and
+where.
+"""
+
+
+class NMFInputError(ValueError):
+    """Base class for every input problem the package reports."""
+
+
+class ParameterError(NMFInputError):
+    """A parameter is out of its declared range or of the wrong type."""
+
+
+class CSVFormatError(NMFInputError):
+    """A CSV could not be read as a finite, non-negative numeric matrix."""
+
+
+class MatrixError(NMFInputError):
+    """A matrix cannot be factored (wrong shape, negative, non-finite, all zero)."""
