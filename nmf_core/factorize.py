@@ -1,0 +1,248 @@
+"""The single entry point: ``factorize(X, k, method=...)``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .errors import MatrixError, ParameterError
+from .initialization import INITS
+from .params import validate_params
+from .result import NMFResult, Snapshots
+from .solvers import SOLVERS, squared_residuals
+
+DIVERGENCE_FACTOR = 1e6
+MAX_SNAPSHOTS = 200
+MAX_SNAPSHOT_BYTES = 50 * 2**20
+
+
+def check_matrix(X, k: int | None = None) -> np.ndarray:
+    """Return X as a C-contiguous float64 matrix, or raise MatrixError saying what is wrong.
+
+    X must be 2-D, non-empty, finite, non-negative and not all zero; k, when
+    given, must not exceed min(n, m).  Locations are 1-based (row, column).
+    """
+    try:
+        arr = np.array(X, dtype=np.float64, copy=True, order="C")
+    except (TypeError, ValueError) as exc:
+        raise MatrixError(f"X is not a numeric matrix ({exc})") from None
+    if arr.ndim != 2:
+        raise MatrixError(f"X must be a 2-D matrix; got {arr.ndim} dimension(s)")
+    if arr.size == 0:
+        raise MatrixError(f"X is empty (shape {arr.shape[0]}×{arr.shape[1]})")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise MatrixError(
+            f"X has {int(bad.sum())} non-finite value(s); the first is {arr[i, j]} "
+            f"at row {i + 1}, column {j + 1}"
+        )
+    negative = arr < 0
+    if negative.any():
+        i, j = np.argwhere(negative)[0]
+        raise MatrixError(
+            f"X has {int(negative.sum())} negative value(s); the first is {arr[i, j]:g} "
+            f"at row {i + 1}, column {j + 1}"
+        )
+    if not arr.any():
+        raise MatrixError("X is all zeros: there is nothing to factor")
+    if k is not None and k > min(arr.shape):
+        raise ParameterError(
+            f"k = {k} is larger than min(n, m) = {min(arr.shape)} for a "
+            f"{arr.shape[0]}×{arr.shape[1]} matrix; lower k"
+        )
+    return arr
+
+
+def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
+    """A user-given start ``(A0, S0)``: checked, scaled like X, repeated per restart."""
+    A0, S0 = (np.asarray(F, dtype=np.float64) for F in init)
+    n, m = X.shape
+    if A0.shape != (n, k) or S0.shape != (k, m):
+        raise ParameterError(
+            f"init=(A0, S0) must have shapes ({n}, {k}) and ({k}, {m}); "
+            f"got {A0.shape} and {S0.shape}"
+        )
+    if not (np.isfinite(A0).all() and np.isfinite(S0).all()):
+        raise ParameterError("init=(A0, S0) must be finite")
+    root = np.sqrt(scale)
+    W = np.repeat((A0 / root).T[None], R, axis=0)
+    H = np.repeat((S0 / root)[None], R, axis=0)
+    return np.ascontiguousarray(W), H
+
+
+def factorize(
+    X,
+    k: int,
+    method: str = "hals",
+    *,
+    niter: int | None = None,
+    kacziter: int | None = None,
+    reinit: int | None = None,
+    seed: int | None = None,
+    init="random",
+    nonnegative: bool = True,
+    sampling: str | None = None,
+    row_sampling: str | None = None,
+    callback: Callable[[int, np.ndarray], bool | None] | None = None,
+    max_seconds: float | None = None,
+    snapshots: int = 0,
+) -> NMFResult:
+    """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
+
+    Parameters not given take the defaults declared in :mod:`nmf_core.params`.
+    ``init`` is "random", "nndsvd" or a pair ``(A0, S0)``.  ``callback(t, errors)``
+    is called after every iteration t with each restart's relative error; a
+    truthy return stops the run.  ``max_seconds`` caps wall-clock time: the run
+    stops and returns the best iterate so far, flagged ``truncated``.
+    ``snapshots`` > 0 records up to that many (≤ 200, ≤ 50 MB) evenly spaced
+    iterates of the best restart for step-through.
+
+    Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
+    no global random state is used, so equal inputs give bit-identical results,
+    also from several threads at once.
+    """
+    started = time.perf_counter()
+    given = {"method": method, "k": k, "nonnegative": nonnegative, "max_seconds": max_seconds}
+    optional = {"niter": niter, "kacziter": kacziter, "reinit": reinit, "seed": seed,
+                "sampling": sampling, "row_sampling": row_sampling}
+    given.update({name: v for name, v in optional.items() if v is not None})
+    custom_init = not isinstance(init, str)
+    if not custom_init:
+        given["init"] = init
+    params = validate_params(**given)
+    if custom_init:
+        params["init"] = "custom"
+    k, R, niter = params["k"], params["reinit"], params["niter"]
+    X = check_matrix(X, k)
+
+    # Work on X scaled to max 1: the relative error is scale-free and nothing
+    # overflows for entries up to 1e300.  A and S get √scale each at the end.
+    scale = float(X.max())
+    Xs = X / scale
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
+    if custom_init:
+        W, H = _check_init(init, X, k, R, scale)
+    else:
+        W, H = INITS[params["init"]](Xs, k, rngs)
+    solver = SOLVERS[params["method"]](
+        Xs, nonnegative=params["nonnegative"], sampling=params["sampling"], rngs=rngs,
+        niter=niter, kacziter=params["kacziter"], row_sampling=params["row_sampling"],
+    )
+
+    x_sq = float(np.vdot(Xs, Xs))
+    curves = np.empty((R, niter + 1))
+    with np.errstate(all="ignore"):
+        curves[:, 0] = np.sqrt(squared_residuals(Xs, W, H) / x_sq)
+    lengths = np.full(R, niter + 1)  # valid entries per curve
+    active = np.isfinite(curves[:, 0])
+    diverged = ~active
+    recorder = _Recorder(snapshots, niter, W, H) if snapshots else None
+    stop_reason = ""
+    t = 0
+    with np.errstate(all="ignore"):
+        for t in range(1, niter + 1):
+            W_prev, H_prev = W.copy(), H.copy()
+            sq = solver.step(W, H, t - 1)
+            if sq is None or np.any(sq < 1e-6 * x_sq):
+                sq = squared_residuals(Xs, W, H)  # exact where the identity cancels
+            err = np.sqrt(np.maximum(sq, 0) / x_sq)
+            finite = np.isfinite(err) & np.isfinite(W).all(axis=(1, 2)) & np.isfinite(H).all(axis=(1, 2))
+            blown = finite & (err > DIVERGENCE_FACTOR * curves[:, 0])
+            newly = active & ~(finite & ~blown)
+            if newly.any():
+                # keep the last finite iterate; a restart that only grew keeps its current one
+                restore = newly & ~finite
+                W[restore], H[restore] = W_prev[restore], H_prev[restore]
+                lengths[newly & ~finite] = t
+                lengths[newly & finite] = t + 1
+                diverged |= newly
+                active &= ~newly
+                solver.reset()
+            frozen = ~active
+            if frozen.any():  # diverged restarts stay where they stopped
+                W[frozen], H[frozen] = W_prev[frozen], H_prev[frozen]
+                err = np.where(frozen, curves[:, t - 1], err)
+            curves[:, t] = err
+            if recorder:
+                recorder.record(t, W, H, solver)
+            if not active.any():
+                stop_reason = "every restart diverged"
+                break
+            if callback is not None and callback(t, curves[:, t].copy()):
+                stop_reason = f"stopped by the caller after {t} of {niter} iterations"
+                break
+            if params["max_seconds"] is not None and time.perf_counter() - started > params["max_seconds"]:
+                stop_reason = (f"cut short after {t} of {niter} iterations "
+                               f"(time limit {params['max_seconds']:g} s)")
+                break
+    lengths = np.minimum(lengths, t + 1)
+    return _finish(Xs, scale, W, H, curves, lengths, diverged, params, started,
+                   stop_reason, recorder)
+
+
+def _finish(Xs, scale, W, H, curves, lengths, diverged, params, started, stop_reason, recorder):
+    R = W.shape[0]
+    final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
+    candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
+    best = int(candidates[np.argmin(final[candidates])])
+    root = np.sqrt(scale)
+    A, S = W[best].T * root, H[best] * root
+    x_norm = np.linalg.norm(Xs)
+    rel_error = float(np.linalg.norm(Xs - W[best].T @ H[best]) / x_norm)
+    success = bool((~diverged).any())
+    truncated = bool(stop_reason) and success
+    if not success:
+        message = (f"every restart diverged; showing the last finite iterate of restart "
+                   f"{best + 1} (try nonnegative on, a smaller k or another method)")
+    elif stop_reason:
+        message = stop_reason
+    else:
+        message = f"finished {params['niter']} iterations"
+        if diverged.any():
+            message += f"; {int(diverged.sum())} of {R} restarts diverged"
+    all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
+    return NMFResult(
+        A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
+        errors=all_errors[best], all_errors=all_errors, best_run=best,
+        n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
+        diverged=diverged.copy(), params=params, success=success, truncated=truncated,
+        message=message, snapshots=recorder.result(best, root) if recorder else None,
+    )
+
+
+class _Recorder:
+    """Evenly spaced copies of every restart's factors, capped in count and bytes."""
+
+    def __init__(self, count: int, niter: int, W, H):
+        per_snapshot = (W.nbytes + H.nbytes)
+        count = int(min(count, MAX_SNAPSHOTS, max(1, MAX_SNAPSHOT_BYTES // per_snapshot)))
+        self.wanted = set(np.unique(np.linspace(0, niter, count).round().astype(int)).tolist())
+        self.iterations, self.W, self.H = [0], [W.copy()], [H.copy()]
+        self.picks, self.kaczmarz = None, []
+
+    def record(self, t, W, H, solver):
+        self.picks = getattr(solver, "picks", None)
+        rows = getattr(solver, "last_rows", None)
+        if self.picks is not None and rows is not None:
+            self.kaczmarz.append(rows[0][:, :, 0])  # (R, kacziter) rows for the S column
+        if t in self.wanted:
+            self.iterations.append(t)
+            self.W.append(W.copy())
+            self.H.append(H.copy())
+
+    def result(self, best: int, root: float) -> Snapshots:
+        n_iter = self.iterations[-1]
+        cols = rows = kacz = None
+        if self.picks is not None:
+            cols, rows = self.picks[0][best, :n_iter], self.picks[1][best, :n_iter]
+            if self.kaczmarz:
+                kacz = np.stack([k[best] for k in self.kaczmarz])
+        return Snapshots(
+            iterations=np.array(self.iterations),
+            A=np.stack([w[best].T * root for w in self.W]),
+            S=np.stack([h[best] * root for h in self.H]),
+            columns=cols, rows=rows, kaczmarz_rows=kacz,
+        )

@@ -1,0 +1,144 @@
+"""The parameter table: every tunable setting, declared once.
+
+Validation (``validate_params``), the app's sliders and the CLI's flags all read
+this table, so a range or default is changed in exactly one place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ParameterError
+
+METHODS = ("als", "rk", "hals", "mu")
+DOCUMENT_METHODS = ("als", "rk")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One setting: its type, valid range or choices, default and help text.
+
+    ``ui_low``/``ui_high`` bound the app's slider where the valid range is wider
+    than a slider can usefully show (the CLI accepts the whole valid range).
+    """
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    ui_high: float | None = None
+    optional: bool = False
+
+    @property
+    def slider_high(self) -> float | None:
+        return self.ui_high if self.ui_high is not None else self.high
+
+    def validate(self, value: Any) -> Any:
+        """Return ``value`` converted to this parameter's type, or raise ParameterError."""
+        if value is None and self.optional:
+            return None
+        if self.choices is not None:
+            if value not in self.choices:
+                raise ParameterError(
+                    f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}"
+                )
+            return value
+        if self.kind is bool:
+            if not isinstance(value, (bool,)) and value not in (0, 1):
+                raise ParameterError(f"{self.name} must be true or false; got {value!r}")
+            return bool(value)
+        if isinstance(value, bool) or not _is_number(value):
+            raise ParameterError(f"{self.name} must be a number; got {value!r}")
+        as_float = float(value)
+        if not math.isfinite(as_float):
+            raise ParameterError(f"{self.name} must be finite; got {value!r}")
+        if self.kind is int:
+            if as_float != int(as_float):
+                raise ParameterError(f"{self.name} must be a whole number; got {value!r}")
+            value = int(value)
+        else:
+            value = as_float
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ParameterError(
+                f"{self.name} must be between {_fmt(self.low)} and {_fmt(self.high)}; got {value}"
+            )
+        return value
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return not isinstance(value, str)
+
+
+def _fmt(x: float | None) -> str:
+    return "any" if x is None else f"{x:g}" if isinstance(x, float) else f"{x:,}"
+
+
+_ALL = (
+    Param("method", str, "hals",
+          "Solver. als and rk are the documents' methods (corrected); hals and mu are "
+          "the reference methods. hals is the fast default for real data.",
+          choices=METHODS),
+    Param("k", int, 3, "Number of factors: columns of A and rows of S. At most min(n, m).",
+          low=1, high=500, ui_high=20),
+    Param("niter", int, 200, "Outer iterations per restart.", low=1, high=100_000, ui_high=2000),
+    Param("kacziter", int, 5,
+          "Kaczmarz projection steps per column of S and per row of A (rk only).",
+          low=1, high=1000, ui_high=50),
+    Param("reinit", int, 5,
+          "Independent restarts from different random starts; the best final error wins.",
+          low=1, high=100, ui_high=20),
+    Param("seed", int, 1, "Random seed: the same seed gives the same result, bit for bit.",
+          low=0, high=2**32 - 1, ui_high=999),
+    Param("init", str, "random",
+          "Starting point: random (uniform, scaled to X) or nndsvd (SVD-based, "
+          "Boutsidis-Gallopoulos with NNDSVDa zero filling; the same for every restart).",
+          choices=("random", "nndsvd")),
+    Param("sampling", str, "sweep",
+          "als and rk only. random: the documents' step, one random column of S and one "
+          "random row of A per iteration. sweep: every column, then every row, vectorised.",
+          choices=("random", "sweep")),
+    Param("row_sampling", str, "norm",
+          "rk only. How Kaczmarz rows are drawn: norm (probability proportional to the "
+          "squared row norm, Strohmer-Vershynin) or uniform (as in the documents). "
+          "Zero rows are never drawn.",
+          choices=("norm", "uniform")),
+    Param("nonnegative", bool, True,
+          "Project A and S onto >= 0 after each update (this is what makes it NMF). "
+          "mu is non-negative by construction.",),
+    Param("max_seconds", float, None,
+          "Wall-clock cap per run: stop and return the best iterate so far when reached.",
+          low=0.01, high=86_400.0, optional=True),
+)
+
+PARAMS: dict[str, Param] = {p.name: p for p in _ALL}
+DEFAULTS: dict[str, Any] = {p.name: p.default for p in _ALL}
+
+
+def validate_params(**values: Any) -> dict[str, Any]:
+    """Validate settings against the table; unknown names are errors.
+
+    Missing names take their defaults. Cross-parameter rules (that need no data)
+    are checked here too.
+    """
+    unknown = sorted(set(values) - set(PARAMS))
+    if unknown:
+        raise ParameterError(f"unknown parameter {unknown[0]!r}; known: {', '.join(PARAMS)}")
+    out = dict(DEFAULTS)
+    for name, value in values.items():
+        out[name] = PARAMS[name].validate(value)
+    if out["method"] == "mu" and not out["nonnegative"]:
+        raise ParameterError(
+            "method 'mu' is non-negative by construction; nonnegative=False needs als, rk or hals"
+        )
+    return out

@@ -1,0 +1,89 @@
+"""The one result type every method fills the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """The best restart's factors at a few iterations (for the step-through player).
+
+    ``iterations`` (s,), ``A`` (s, n, k), ``S`` (s, k, m).  ``columns``/``rows``
+    (n_iter,) are the column of S and row of A updated at each iteration with
+    ``sampling="random"`` (else None); ``kaczmarz_rows`` (n_iter, kacziter) are
+    the rows of A the rk S-step projected onto, with random sampling.
+    """
+
+    iterations: np.ndarray
+    A: np.ndarray
+    S: np.ndarray
+    columns: np.ndarray | None = None
+    rows: np.ndarray | None = None
+    kaczmarz_rows: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class NMFResult:
+    """Outcome of :func:`nmf_core.factorize`.
+
+    Attributes
+    ----------
+    A, S : the best restart's factors, (n, k) and (k, m); never NaN or inf.
+    rel_error : ‖X − AS‖_F / ‖X‖_F of the returned A, S (on observed cells when masked).
+    errors : the best restart's relative error curve; ``errors[t]`` is the error
+        after t iterations, ``errors[0]`` the starting point's.
+    all_errors : every restart's curve (shorter where a restart diverged).
+    best_run : index of the best restart.
+    n_iter : iterations run by the best restart.
+    elapsed_s : wall-clock seconds for the whole call.
+    diverged : per-restart flags.
+    params : the validated parameters used.
+    success : False when every restart diverged.
+    truncated : True when the time cap or a callback stopped the run early.
+    message : one line saying how the run ended.
+    """
+
+    A: np.ndarray
+    S: np.ndarray
+    rel_error: float
+    errors: np.ndarray
+    all_errors: tuple[np.ndarray, ...]
+    best_run: int
+    n_iter: int
+    elapsed_s: float
+    diverged: np.ndarray
+    params: dict[str, Any]
+    success: bool = True
+    truncated: bool = False
+    message: str = ""
+    snapshots: Snapshots | None = field(default=None, repr=False)
+
+    @property
+    def approximation(self) -> np.ndarray:
+        """A @ S."""
+        return self.A @ self.S
+
+    @property
+    def n_diverged(self) -> int:
+        return int(np.count_nonzero(self.diverged))
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready figures of the run (no matrices)."""
+        return {
+            "method": self.params["method"],
+            "k": self.params["k"],
+            "shape": [int(self.A.shape[0]), int(self.S.shape[1])],
+            "rel_error": float(self.rel_error),
+            "n_iter": int(self.n_iter),
+            "elapsed_s": float(self.elapsed_s),
+            "best_run": int(self.best_run),
+            "diverged": [bool(d) for d in self.diverged],
+            "success": bool(self.success),
+            "truncated": bool(self.truncated),
+            "message": self.message,
+            "params": dict(self.params),
+        }

@@ -1,0 +1,299 @@
+"""The four update rules, written for a batch of restarts at once.
+
+Shapes, used throughout: ``X`` is (n, m); a batch of ``R`` restarts holds
+``W`` (R, k, n), the transposes of A, and ``H`` (R, k, m), the S factors, so
+that ``X ≈ W[r].T @ H[r]``.  Storing A transposed makes the two half-steps the
+same problem: updating H against X with W fixed is exactly updating W against
+X.T with H fixed.  Each rule is therefore written once, for H, and applied to W
+through ``X.T``.
+
+Every solver's ``step(W, H, t)`` updates both factors in place (S first, then A,
+as in the documents) and returns the squared residual ``‖X − AS‖²`` per restart
+when it can get it cheaply from products it already formed, else ``None``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_GRAM_MIN_CELLS = 10_000  # below this, the direct norm is as cheap and exact
+
+
+def stacked_product(F: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """``F[r] @ Y`` for every restart r, as one matrix product. F (R, k, p), Y (p, q)."""
+    R, k, p = F.shape
+    return (F.reshape(R * k, p) @ Y).reshape(R, k, Y.shape[1])
+
+
+def gram(F: np.ndarray) -> np.ndarray:
+    """``F[r] @ F[r].T`` for every restart: (R, k, k)."""
+    return F @ F.transpose(0, 2, 1)
+
+
+def squared_residuals(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """``‖X − W[r].T H[r]‖²_F`` for every restart, computed directly."""
+    if X.size * W.shape[0] <= 1_000_000:
+        diff = X - W.transpose(0, 2, 1) @ H
+        return np.einsum("rnm,rnm->r", diff, diff)
+    out = np.empty(W.shape[0])
+    for r in range(W.shape[0]):
+        diff = X - W[r].T @ H[r]
+        out[r] = np.vdot(diff, diff)
+    return out
+
+
+def gram_squared_residuals(x_sq: float, W, YXt, WWt, YYt) -> np.ndarray:
+    """‖X − WᵀY‖² = ‖X‖² − 2·⟨W, Y Xᵀ⟩ + ⟨W Wᵀ, Y Yᵀ⟩, from products already formed."""
+    return x_sq - 2 * np.einsum("rkn,rkn->r", W, YXt) + np.einsum("rij,rij->r", WWt, YYt)
+
+
+# --------------------------------------------------------------------------- HALS
+def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> None:
+    """Coordinate descent on the rows of H, in place (Cichocki–Phan HALS).
+
+    ``H[r] ← max(0, H[r] + (WX[r] − WWt[r] @ H) / WWt[r, r])``, for r = 0..k-1,
+    repeated up to ``max_passes`` times while a pass still moves H by more than
+    ``tol`` times the first pass (Gillis–Glineur).  WX = W X (R, k, m), WWt (R, k, k).
+    """
+    k = H.shape[1]
+    diag = np.einsum("rkk->rk", WWt)
+    safe_diag = np.where(diag > 0, diag, 1.0)[:, :, None]
+    first_move = 0.0
+    for p in range(max_passes):
+        move = 0.0
+        for r in range(k):
+            grad = WX[:, r] - (WWt[:, r : r + 1] @ H)[:, 0]
+            new = H[:, r] + grad / safe_diag[:, r]
+            if nonnegative:
+                np.maximum(new, 0.0, out=new)
+            delta = new - H[:, r]
+            move += float(np.vdot(delta, delta))
+            H[:, r] = new
+        if p == 0:
+            first_move = move
+        elif move <= tol * tol * first_move:
+            break
+
+
+class HALS:
+    """Hierarchical ALS with inner repetitions: the fast reference solver."""
+
+    def __init__(self, X, nonnegative: bool, tol: float = 0.1, **_):
+        self.X, self.nonnegative, self.tol = X, nonnegative, tol
+        n, m = X.shape
+        self.x_sq = float(np.vdot(X, X))
+        self.use_gram = X.size > _GRAM_MIN_CELLS
+        self.WWt = None
+        # A pass costs about k*k*m flops against n*m*k for the products: repeat
+        # passes while they are cheap next to the products (Gillis–Glineur).
+        self.passes = lambda k, other: int(max(1, min(10, 1 + other // (2 * k))))
+
+    def step(self, W, H, t):
+        X, k = self.X, W.shape[1]
+        WWt = self.WWt if self.WWt is not None else gram(W)
+        hals_rows(H, stacked_product(W, X), WWt, self.nonnegative,
+                  self.passes(k, X.shape[0]), self.tol)
+        HXt, HHt = stacked_product(H, X.T), gram(H)
+        hals_rows(W, HXt, HHt, self.nonnegative, self.passes(k, X.shape[1]), self.tol)
+        self.WWt = gram(W)
+        if self.use_gram:
+            return gram_squared_residuals(self.x_sq, W, HXt, self.WWt, HHt)
+        return None
+
+    def reset(self):
+        self.WWt = None
+
+
+# --------------------------------------------------------------------------- MU
+def mu_rows(H, WX, WWt) -> None:
+    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``."""
+    denominator = WWt @ H
+    denominator[denominator == 0] = np.finfo(np.float64).eps
+    H *= WX / denominator
+
+
+class MU:
+    """Multiplicative updates (Lee–Seung 2001): the classic reference solver."""
+
+    def __init__(self, X, **_):
+        self.X = X
+        self.x_sq = float(np.vdot(X, X))
+        self.use_gram = X.size > _GRAM_MIN_CELLS
+        self.WWt = None
+
+    def step(self, W, H, t):
+        X = self.X
+        WWt = self.WWt if self.WWt is not None else gram(W)
+        mu_rows(H, stacked_product(W, X), WWt)
+        HXt, HHt = stacked_product(H, X.T), gram(H)
+        mu_rows(W, HXt, HHt)
+        self.WWt = gram(W)
+        if self.use_gram:
+            return gram_squared_residuals(self.x_sq, W, HXt, self.WWt, HHt)
+        return None
+
+    def reset(self):
+        self.WWt = None
+
+
+# --------------------------------------------------------------------------- index draws
+def column_picks(rngs, size: int, niter: int) -> np.ndarray:
+    """One uniformly drawn index in [0, size) per iteration and restart: (R, niter)."""
+    return np.stack([rng.integers(0, size, niter) for rng in rngs])
+
+
+class UniformStream:
+    """Per-restart uniform draws for the Kaczmarz row choices, fetched in blocks.
+
+    Each restart draws from its own Generator in a fixed order, so the values do
+    not depend on the block size, only on the seed.
+    """
+
+    def __init__(self, rngs, per_iteration: int, niter: int):
+        self.rngs, self.width, self.niter = rngs, per_iteration, niter
+        self.block = max(1, min(niter, 2_000_000 // max(1, len(rngs) * per_iteration)))
+        self.start, self.buffer = 0, None
+
+    def __call__(self, t: int) -> np.ndarray:
+        if self.buffer is None or t >= self.start + self.buffer.shape[1]:
+            self.start = t
+            rows = min(self.block, self.niter - t)
+            self.buffer = np.stack([rng.random((rows, self.width)) for rng in self.rngs])
+        return self.buffer[:, t - self.start]
+
+
+def weighted_picks(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Row indices drawn with probability ∝ ``weights`` (R, n), one per uniform (R, ...).
+
+    Rows of weight zero are never drawn; if all weights of a restart are zero the
+    draw is arbitrary (the caller's step is zero then).
+    """
+    R, n = weights.shape
+    cum = np.cumsum(weights, axis=1)
+    total = cum[:, -1:]
+    normalised = np.divide(cum, total, out=np.ones_like(cum), where=total > 0)
+    offsets = np.arange(R, dtype=float)[:, None]
+    flat = (normalised + offsets).ravel()
+    shifted = (uniforms.reshape(R, -1) + offsets).ravel()
+    picks = np.searchsorted(flat, shifted, side="right").reshape(R, -1)
+    picks -= np.arange(R)[:, None] * n
+    return np.clip(picks, 0, n - 1).reshape(uniforms.shape)
+
+
+# --------------------------------------------------------------------------- ALS
+def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
+    """Solve columns of H by least squares with A = Wᵀ fixed, in place.
+
+    ``H[:, j] ← argmin_h ‖X[:, j] − Wᵀ h‖`` (min-norm solution through the SVD
+    pseudo-inverse, stable on rank-deficient A), then ``max(0, ·)`` when
+    ``nonnegative``.  ``cols`` is None for every column, or one column per restart (R,).
+    """
+    P = np.linalg.pinv(W.transpose(0, 2, 1))  # (R, k, n)
+    if cols is None:
+        new = P @ X
+        if nonnegative:
+            np.maximum(new, 0.0, out=new)
+        H[...] = new
+    else:
+        new = np.einsum("rkn,nr->rk", P, X[:, cols])
+        if nonnegative:
+            np.maximum(new, 0.0, out=new)
+        H[np.arange(H.shape[0]), :, cols] = new
+
+
+class ALS:
+    """The documents' alternating least squares, corrected ("projected ALS")."""
+
+    def __init__(self, X, nonnegative: bool, sampling: str, rngs, niter: int, **_):
+        self.X, self.nonnegative = X, nonnegative
+        n, m = X.shape
+        self.picks = None
+        if sampling == "random":
+            self.picks = (column_picks(rngs, m, niter), column_picks(rngs, n, niter))
+
+    def step(self, W, H, t):
+        col = row = None
+        if self.picks is not None:
+            col, row = self.picks[0][:, t], self.picks[1][:, t]
+        least_squares_columns(H, W, self.X, col, self.nonnegative)
+        least_squares_columns(W, H, self.X.T, row, self.nonnegative)
+        return None
+
+    def reset(self):
+        pass
+
+
+# --------------------------------------------------------------------------- RK
+def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bool):
+    """Randomized Kaczmarz steps on columns of H with A = Wᵀ fixed, in place.
+
+    For each selected column h = H[:, j] and each of the draws in ``uniforms``
+    (R, kacziter, c): pick a row a = W[:, i] of A with probability ∝ ‖a‖²
+    (or uniformly among non-zero rows) and set
+    ``h ← h + (X[i, j] − a·h) / ‖a‖² · a``, then ``max(0, ·)`` when ``nonnegative``.
+    ``cols`` is None for all columns, or one column per restart (R,).
+    Returns the drawn row indices (R, kacziter, c).
+    """
+    R, k, n = W.shape
+    norms = np.einsum("rkn,rkn->rn", W, W)
+    weights = norms if row_sampling == "norm" else (norms > 0).astype(float)
+    rows = weighted_picks(weights, uniforms)
+    restart = np.arange(R)[:, None]
+    if cols is None:
+        h = H.transpose(0, 2, 1).copy()  # (R, m, k)
+        targets = np.arange(X.shape[1])[None, :]
+    else:
+        h = H[np.arange(R), :, cols][:, None, :]  # (R, 1, k)
+        targets = cols[:, None]
+    for step in range(rows.shape[1]):
+        i = rows[:, step]  # (R, c)
+        a = W[restart, :, i]  # (R, c, k)
+        residual = X[i, targets] - np.einsum("rck,rck->rc", a, h)
+        norm = norms[restart, i]
+        scale = np.divide(residual, norm, out=np.zeros_like(residual), where=norm > 0)
+        h += scale[:, :, None] * a
+        if nonnegative:
+            np.maximum(h, 0.0, out=h)
+    if cols is None:
+        H[...] = h.transpose(0, 2, 1)
+    else:
+        H[np.arange(R), :, cols] = h[:, 0, :]
+    return rows
+
+
+class RK:
+    """The documents' randomized Kaczmarz NMF, corrected."""
+
+    def __init__(self, X, nonnegative: bool, sampling: str, rngs, niter: int,
+                 kacziter: int, row_sampling: str, **_):
+        self.X, self.nonnegative, self.row_sampling = X, nonnegative, row_sampling
+        n, m = X.shape
+        self.kacziter = kacziter
+        self.picks = None
+        if sampling == "random":
+            self.picks = (column_picks(rngs, m, niter), column_picks(rngs, n, niter))
+            self.widths = (1, 1)
+        else:
+            self.widths = (m, n)
+        self.uniforms = UniformStream(rngs, kacziter * sum(self.widths), niter)
+        self.last_rows = None
+
+    def step(self, W, H, t):
+        col = row = None
+        if self.picks is not None:
+            col, row = self.picks[0][:, t], self.picks[1][:, t]
+        R, kz = W.shape[0], self.kacziter
+        u = self.uniforms(t)
+        cut = kz * self.widths[0]
+        u_s = u[:, :cut].reshape(R, kz, self.widths[0])
+        u_a = u[:, cut:].reshape(R, kz, self.widths[1])
+        rows_s = kaczmarz_columns(H, W, self.X, col, u_s, self.row_sampling, self.nonnegative)
+        rows_a = kaczmarz_columns(W, H, self.X.T, row, u_a, self.row_sampling, self.nonnegative)
+        self.last_rows = (rows_s, rows_a)
+        return None
+
+    def reset(self):
+        pass
+
+
+SOLVERS = {"als": ALS, "rk": RK, "hals": HALS, "mu": MU}
