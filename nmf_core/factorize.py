@@ -9,9 +9,10 @@ import numpy as np
 
 from .errors import MatrixError, ParameterError
 from .initialization import INITS
+from .metrics import relative_error
 from .params import validate_params
 from .result import NMFResult, Snapshots
-from .solvers import SOLVERS, squared_residuals
+from .solvers import MASKED_SOLVERS, SOLVERS, masked_squared_residuals, squared_residuals
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -56,6 +57,26 @@ def check_matrix(X, k: int | None = None) -> np.ndarray:
     return arr
 
 
+def check_mask(mask, X: np.ndarray) -> np.ndarray:
+    """A boolean (n, m) matrix of observed cells, with every row and column observed somewhere."""
+    M = np.asarray(mask)
+    if M.shape != X.shape:
+        raise MatrixError(f"mask must have X's shape {X.shape}; got {M.shape}")
+    if M.dtype != bool:
+        if not np.isin(M, (0, 1)).all():
+            raise MatrixError("mask must hold only 0/1 or True/False")
+        M = M.astype(bool)
+    for axis, name in ((1, "row"), (0, "column")):
+        empty = ~M.any(axis=axis)
+        if empty.any():
+            raise MatrixError(
+                f"{name} {int(np.argmax(empty)) + 1} has no observed cells; remove it or fill it"
+            )
+    if not (X[M] > 0).any():
+        raise MatrixError("X is all zeros on the observed cells: there is nothing to factor")
+    return M
+
+
 def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
     """A user-given start ``(A0, S0)``: checked, scaled like X, repeated per restart."""
     A0, S0 = (np.asarray(F, dtype=np.float64) for F in init)
@@ -89,6 +110,7 @@ def factorize(
     callback: Callable[[int, np.ndarray], bool | None] | None = None,
     max_seconds: float | None = None,
     snapshots: int = 0,
+    mask=None,
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -98,7 +120,9 @@ def factorize(
     truthy return stops the run.  ``max_seconds`` caps wall-clock time: the run
     stops and returns the best iterate so far, flagged ``truncated``.
     ``snapshots`` > 0 records up to that many (≤ 200, ≤ 50 MB) evenly spaced
-    iterates of the best restart for step-through.
+    iterates of the best restart for step-through.  ``mask`` (n, m), true on
+    observed cells, fits only those cells (methods hals and mu); X's values
+    elsewhere are ignored and ``rel_error`` is measured on observed cells.
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
@@ -116,7 +140,14 @@ def factorize(
     if custom_init:
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
+    if mask is not None:
+        if params["method"] not in MASKED_SOLVERS:
+            raise ParameterError(
+                f"missing values need method hals or mu; got {params['method']!r}"
+            )
+        X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X, k)
+    M = None if mask is None else check_mask(mask, X)
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
@@ -125,17 +156,28 @@ def factorize(
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
         W, H = _check_init(init, X, k, R, scale)
-    else:
+    elif M is None:
         W, H = INITS[params["init"]](Xs, k, rngs)
-    solver = SOLVERS[params["method"]](
+    else:  # start from X with missing cells at the observed mean
+        W, H = INITS[params["init"]](np.where(M, Xs, Xs[M].mean()), k, rngs)
+    solvers = SOLVERS if M is None else MASKED_SOLVERS
+    solver = solvers[params["method"]](
         Xs, nonnegative=params["nonnegative"], sampling=params["sampling"], rngs=rngs,
-        niter=niter, kacziter=params["kacziter"], row_sampling=params["row_sampling"],
+        niter=niter, kacziter=params["kacziter"], row_sampling=params["row_sampling"], mask=M,
     )
+    if M is None:
+        def residuals(W, H):
+            return squared_residuals(Xs, W, H)
+    else:
+        Mf = M.astype(float)
+
+        def residuals(W, H):
+            return masked_squared_residuals(Xs, W, H, Mf)
 
     x_sq = float(np.vdot(Xs, Xs))
     curves = np.empty((R, niter + 1))
     with np.errstate(all="ignore"):
-        curves[:, 0] = np.sqrt(squared_residuals(Xs, W, H) / x_sq)
+        curves[:, 0] = np.sqrt(residuals(W, H) / x_sq)
     lengths = np.full(R, niter + 1)  # valid entries per curve
     active = np.isfinite(curves[:, 0])
     diverged = ~active
@@ -147,7 +189,7 @@ def factorize(
             W_prev, H_prev = W.copy(), H.copy()
             sq = solver.step(W, H, t - 1)
             if sq is None or np.any(sq < 1e-6 * x_sq):
-                sq = squared_residuals(Xs, W, H)  # exact where the identity cancels
+                sq = residuals(W, H)  # exact where the Gram identity cancels
             err = np.sqrt(np.maximum(sq, 0) / x_sq)
             finite = np.isfinite(err) & np.isfinite(W).all(axis=(1, 2)) & np.isfinite(H).all(axis=(1, 2))
             blown = finite & (err > DIVERGENCE_FACTOR * curves[:, 0])
@@ -179,19 +221,20 @@ def factorize(
                                f"(time limit {params['max_seconds']:g} s)")
                 break
     lengths = np.minimum(lengths, t + 1)
-    return _finish(Xs, scale, W, H, curves, lengths, diverged, params, started,
+    params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
+    return _finish(Xs, M, scale, W, H, curves, lengths, diverged, params, started,
                    stop_reason, recorder)
 
 
-def _finish(Xs, scale, W, H, curves, lengths, diverged, params, started, stop_reason, recorder):
+def _finish(Xs, M, scale, W, H, curves, lengths, diverged, params, started, stop_reason,
+            recorder):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
     best = int(candidates[np.argmin(final[candidates])])
     root = np.sqrt(scale)
     A, S = W[best].T * root, H[best] * root
-    x_norm = np.linalg.norm(Xs)
-    rel_error = float(np.linalg.norm(Xs - W[best].T @ H[best]) / x_norm)
+    rel_error = relative_error(Xs, W[best].T, H[best], M)
     success = bool((~diverged).any())
     truncated = bool(stop_reason) and success
     if not success:

@@ -297,3 +297,69 @@ class RK:
 
 
 SOLVERS = {"als": ALS, "rk": RK, "hals": HALS, "mu": MU}
+
+
+# --------------------------------------------------------------------------- masked (missing values)
+def masked_squared_residuals(X, W, H, M) -> np.ndarray:
+    """``‖M ∘ (X − W[r].T H[r])‖²`` for every restart; M is 1 on observed cells, 0 elsewhere."""
+    diff = M * (X - W.transpose(0, 2, 1) @ H)
+    return np.einsum("rnm,rnm->r", diff, diff)
+
+
+def masked_hals_rows(H, W, E, M, nonnegative: bool) -> None:
+    """HALS on rows of H when only cells with M = 1 count, in place.
+
+    With E = M ∘ (X − WᵀH) kept current:
+    ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` for each r, then E is updated.
+    W (R, k, n), H (R, k, m), E (R, n, m), M (n, m).
+    """
+    for r in range(H.shape[1]):
+        w = W[:, r]  # (R, n)
+        numerator = np.einsum("rn,rnm->rm", w, E)
+        denominator = (w * w) @ M  # (R, m)
+        step = np.divide(numerator, denominator, out=np.zeros_like(numerator),
+                         where=denominator > 0)
+        new = H[:, r] + step
+        if nonnegative:
+            np.maximum(new, 0.0, out=new)
+        E -= M * (w[:, :, None] * (new - H[:, r])[:, None, :])
+        H[:, r] = new
+
+
+class MaskedHALS:
+    """HALS restricted to observed cells: one E = M ∘ (X − AS) kept across both half-steps."""
+
+    def __init__(self, X, mask, nonnegative: bool, **_):
+        self.X, self.M, self.nonnegative = X, mask.astype(float), nonnegative
+
+    def step(self, W, H, t):
+        E = self.M * (self.X - W.transpose(0, 2, 1) @ H)
+        masked_hals_rows(H, W, E, self.M, self.nonnegative)
+        masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative)
+        return np.einsum("rnm,rnm->r", E, E)
+
+    def reset(self):
+        pass
+
+
+class MaskedMU:
+    """Weighted multiplicative updates: ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))``, and the same for W."""
+
+    def __init__(self, X, mask, **_):
+        self.M = mask.astype(float)
+        self.MX = self.M * X
+
+    def step(self, W, H, t):
+        M, MX = self.M, self.MX
+        eps = np.finfo(np.float64).eps
+        model = M * (W.transpose(0, 2, 1) @ H)
+        H *= stacked_product(W, MX) / np.maximum(W @ model, eps)
+        model = M * (W.transpose(0, 2, 1) @ H)
+        W *= stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
+        return None
+
+    def reset(self):
+        pass
+
+
+MASKED_SOLVERS = {"hals": MaskedHALS, "mu": MaskedMU}
