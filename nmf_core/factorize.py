@@ -178,6 +178,8 @@ def factorize(
     curves = np.empty((R, niter + 1))
     with np.errstate(all="ignore"):
         curves[:, 0] = np.sqrt(residuals(W, H) / x_sq)
+    if not np.isfinite(curves[:, 0]).all():
+        raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
     lengths = np.full(R, niter + 1)  # valid entries per curve
     active = np.isfinite(curves[:, 0])
     diverged = ~active
@@ -194,19 +196,14 @@ def factorize(
             finite = np.isfinite(err) & np.isfinite(W).all(axis=(1, 2)) & np.isfinite(H).all(axis=(1, 2))
             blown = finite & (err > DIVERGENCE_FACTOR * curves[:, 0])
             newly = active & ~(finite & ~blown)
-            if newly.any():
-                # keep the last finite iterate; a restart that only grew keeps its current one
-                restore = newly & ~finite
-                W[restore], H[restore] = W_prev[restore], H_prev[restore]
-                lengths[newly & ~finite] = t
-                lengths[newly & finite] = t + 1
+            if newly.any():  # a diverged restart keeps its last iterate that passed the guard
+                lengths[newly] = t
                 diverged |= newly
                 active &= ~newly
                 solver.reset()
-            frozen = ~active
-            if frozen.any():  # diverged restarts stay where they stopped
-                W[frozen], H[frozen] = W_prev[frozen], H_prev[frozen]
-                err = np.where(frozen, curves[:, t - 1], err)
+            if not active.all():
+                W[~active], H[~active] = W_prev[~active], H_prev[~active]
+                err = np.where(active, err, curves[:, t - 1])
             curves[:, t] = err
             if recorder:
                 recorder.record(t, W, H, solver)
