@@ -121,7 +121,8 @@ def swimmer() -> Dataset:
     size = 32
     torso = np.zeros((size, size))
     torso[9:23, 15:17] = 1.0
-    joints = {"left arm": (10, 14), "right arm": (10, 17), "left leg": (22, 15), "right leg": (22, 16)}
+    joints = {"left arm": (10, 14), "right arm": (10, 17),
+              "left leg": (22, 15), "right leg": (22, 16)}
     angles = {
         "left arm": (100, 140, 180, 220),
         "right arm": (80, 40, 0, -40),
@@ -145,7 +146,8 @@ def swimmer() -> Dataset:
     return Dataset(name="swimmer", X=X, A=A, S=S, image_shape=(size, size))
 
 
-def bars(size: int = 8, n_images: int = 500, probability: float | None = None, seed: int = 0) -> Dataset:
+def bars(size: int = 8, n_images: int = 500, probability: float | None = None,
+         seed: int = 0) -> Dataset:
     """Hoyer-style bars: each image (size×size) overlays random horizontal and
     vertical bars, each present independently with ``probability`` (default 1/size).
 

@@ -193,7 +193,8 @@ def factorize(
             if sq is None or np.any(sq < 1e-6 * x_sq):
                 sq = residuals(W, H)  # exact where the Gram identity cancels
             err = np.sqrt(np.maximum(sq, 0) / x_sq)
-            finite = np.isfinite(err) & np.isfinite(W).all(axis=(1, 2)) & np.isfinite(H).all(axis=(1, 2))
+            finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
+                      & np.isfinite(H).all(axis=(1, 2)))
             blown = finite & (err > DIVERGENCE_FACTOR * curves[:, 0])
             newly = active & ~(finite & ~blown)
             if newly.any():  # a diverged restart keeps its last iterate that passed the guard
@@ -213,7 +214,8 @@ def factorize(
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
                 break
-            if params["max_seconds"] is not None and time.perf_counter() - started > params["max_seconds"]:
+            cap = params["max_seconds"]
+            if cap is not None and time.perf_counter() - started > cap:
                 stop_reason = (f"cut short after {t} of {niter} iterations "
                                f"(time limit {params['max_seconds']:g} s)")
                 break

@@ -299,7 +299,7 @@ class RK:
 SOLVERS = {"als": ALS, "rk": RK, "hals": HALS, "mu": MU}
 
 
-# --------------------------------------------------------------------------- masked (missing values)
+# ----------------------------------------------------------------- masked (missing values)
 def masked_squared_residuals(X, W, H, M) -> np.ndarray:
     """``‖M ∘ (X − W[r].T H[r])‖²`` for every restart; M is 1 on observed cells, 0 elsewhere."""
     diff = M * (X - W.transpose(0, 2, 1) @ H)
