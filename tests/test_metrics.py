@@ -1,0 +1,33 @@
+"""nmf_core.metrics."""
+
+import numpy as np
+import pytest
+
+from nmf_core.metrics import match_factors, negative_count, relative_error
+
+
+def test_relative_error_is_scale_free_and_masks():
+    rng = np.random.default_rng(0)
+    A, S = rng.random((6, 2)), rng.random((2, 5))
+    X = A @ S + 0.1
+    e = relative_error(X, A, S)
+    assert e == pytest.approx(np.linalg.norm(X - A @ S) / np.linalg.norm(X))
+    assert relative_error(3 * X, 3 * A, S) == pytest.approx(e)
+    mask = np.zeros_like(X, dtype=bool)
+    mask[0, 0] = True
+    assert relative_error(X, A, S, mask) == pytest.approx(0.1 / X[0, 0])
+
+
+def test_match_factors_undoes_permutation_and_scale():
+    rng = np.random.default_rng(1)
+    A = rng.random((20, 4))
+    found = A[:, [2, 0, 3, 1]] * np.array([5.0, 0.1, 2.0, 7.0])
+    match = match_factors(A, found)
+    assert list(match.order) == [1, 3, 0, 2]
+    assert np.allclose(match.similarity, 1.0)
+    fewer = match_factors(A, found[:, :2])
+    assert (fewer.order == -1).sum() == 2 and fewer.similarity.min() == 0
+
+
+def test_negative_count():
+    assert negative_count(np.array([[-1, 2]]), np.array([[0, -3, -4]])) == 3

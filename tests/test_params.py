@@ -1,0 +1,47 @@
+"""nmf_core.params: one declaration drives validation."""
+
+import pytest
+
+from nmf_core import DEFAULTS, PARAMS, ParameterError, validate_params
+
+
+def test_defaults_validate_and_lie_in_range():
+    assert validate_params() == DEFAULTS
+    for p in PARAMS.values():
+        if p.low is not None and p.default is not None:
+            assert p.low <= p.default <= p.high
+        if p.ui_high is not None:
+            assert p.low <= p.ui_high <= p.high
+        if p.choices:
+            assert p.default in p.choices
+        assert p.help
+
+
+@pytest.mark.parametrize("name", [n for n, p in PARAMS.items() if p.kind is int])
+def test_integer_ranges_are_enforced_at_both_ends(name):
+    p = PARAMS[name]
+    assert validate_params(**{name: p.low})[name] == p.low
+    assert validate_params(**{name: float(p.high)})[name] == p.high
+    for bad in (p.low - 1, p.high + 1):
+        with pytest.raises(ParameterError, match=f"{name} must be between"):
+            validate_params(**{name: bad})
+    with pytest.raises(ParameterError, match="whole number"):
+        validate_params(**{name: p.low + 0.5})
+
+
+@pytest.mark.parametrize("value", ["3", None, float("nan"), float("inf"), True, [3]])
+def test_non_numbers_are_rejected_with_the_name(value):
+    with pytest.raises(ParameterError, match="^k must be"):
+        validate_params(k=value)
+
+
+def test_choices_unknown_names_and_cross_rules():
+    with pytest.raises(ParameterError, match="method must be one of als, rk, hals, mu"):
+        validate_params(method="svd")
+    with pytest.raises(ParameterError, match="unknown parameter 'kaczmarz'"):
+        validate_params(kaczmarz=3)
+    with pytest.raises(ParameterError, match="non-negative by construction"):
+        validate_params(method="mu", nonnegative=False)
+    assert validate_params(max_seconds=None)["max_seconds"] is None
+    with pytest.raises(ParameterError, match="max_seconds must be between"):
+        validate_params(max_seconds=0)
