@@ -172,12 +172,16 @@ def weighted_picks(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     cum = np.cumsum(weights, axis=1)
     total = cum[:, -1:]
     normalised = np.divide(cum, total, out=np.ones_like(cum), where=total > 0)
+    # One sorted array for all restarts: restart r's cumulative weights live in
+    # (r, r + 1].  Each draw is kept strictly below r + 1 so that rounding in
+    # u + r can never spill into the next restart; a row of zero weight has an
+    # empty interval and so is never drawn.
     offsets = np.arange(R, dtype=float)[:, None]
     flat = (normalised + offsets).ravel()
-    shifted = (uniforms.reshape(R, -1) + offsets).ravel()
-    picks = np.searchsorted(flat, shifted, side="right").reshape(R, -1)
+    shifted = np.minimum(uniforms.reshape(R, -1) + offsets, np.nextafter(offsets + 1, offsets))
+    picks = np.searchsorted(flat, shifted.ravel(), side="right").reshape(R, -1)
     picks -= np.arange(R)[:, None] * n
-    return np.clip(picks, 0, n - 1).reshape(uniforms.shape)
+    return picks.reshape(uniforms.shape)
 
 
 # --------------------------------------------------------------------------- ALS

@@ -1,0 +1,127 @@
+"""nmf_core.solvers: each update rule does what its docstring's formula says."""
+
+import numpy as np
+import pytest
+
+from nmf_core.solvers import (
+    gram,
+    gram_squared_residuals,
+    hals_rows,
+    kaczmarz_columns,
+    least_squares_columns,
+    mu_rows,
+    squared_residuals,
+    stacked_product,
+    weighted_picks,
+)
+
+rng = np.random.default_rng(42)
+R, k, n, m = 3, 4, 9, 7
+X = rng.random((n, m))
+W0 = rng.random((R, k, n))
+H0 = rng.random((R, k, m))
+
+
+def objective(W, H, X=X):
+    return squared_residuals(X, W, H)
+
+
+def test_gram_identity_matches_direct_residual():
+    HXt, HHt = stacked_product(H0, X.T), gram(H0)
+    via_gram = gram_squared_residuals(float(np.vdot(X, X)), W0, HXt, gram(W0), HHt)
+    assert np.allclose(via_gram, objective(W0, H0), rtol=1e-12)
+
+
+def test_least_squares_matches_lstsq_then_projection():
+    H = H0.copy()
+    least_squares_columns(H, W0, X, None, nonnegative=False)
+    for r in range(R):
+        expected = np.linalg.lstsq(W0[r].T, X, rcond=None)[0]
+        assert np.allclose(H[r], expected)
+    least_squares_columns(H, W0, X, None, nonnegative=True)
+    assert np.allclose(H, np.maximum(H, 0)) and (H >= 0).all()
+
+
+def test_least_squares_single_column_touches_only_that_column():
+    H = H0.copy()
+    cols = np.array([0, 3, 6])
+    least_squares_columns(H, W0, X, cols, nonnegative=False)
+    for r, j in enumerate(cols):
+        expected = np.linalg.lstsq(W0[r].T, X[:, j], rcond=None)[0]
+        assert np.allclose(H[r, :, j], expected)
+        others = np.delete(np.arange(m), j)
+        assert np.array_equal(H[r][:, others], H0[r][:, others])
+
+
+def test_least_squares_survives_rank_deficient_factor():
+    W = W0.copy()
+    W[:, 1] = 0.0  # a zero column of A: S S^T would be singular
+    H = H0.copy()
+    least_squares_columns(H, W, X, None, nonnegative=True)
+    assert np.isfinite(H).all()
+
+
+def test_updates_of_w_are_the_updates_of_h_on_the_transpose():
+    """The A-step is the S-step applied to Xᵀ with the roles swapped."""
+    W, H = W0.copy(), H0.copy()
+    hals_rows(W, stacked_product(H, X.T), gram(H), True, 1, 0.0)
+    W_direct = W0.copy()
+    for r in range(k):  # the A-update written out by hand for each row of W
+        grad = (stacked_product(H0, X.T) - gram(H0) @ W_direct)[:, r]
+        W_direct[:, r] = np.maximum(W_direct[:, r] + grad / gram(H0)[:, r, r, None], 0)
+    assert np.allclose(W, W_direct)
+
+
+@pytest.mark.parametrize("nonnegative", [True, False])
+def test_hals_pass_never_increases_the_objective(nonnegative):
+    H = H0.copy()
+    before = objective(W0, H)
+    hals_rows(H, stacked_product(W0, X), gram(W0), nonnegative, 3, 0.0)
+    assert (objective(W0, H) <= before + 1e-12).all()
+
+
+def test_hals_single_factor_is_the_closed_form():
+    W = W0[:, :1].copy()
+    H = np.zeros((R, 1, m))
+    hals_rows(H, stacked_product(W, X), gram(W), True, 1, 0.0)
+    expected = np.maximum(stacked_product(W, X) / gram(W), 0)
+    assert np.allclose(H, expected)
+
+
+def test_mu_update_is_the_lee_seung_ratio():
+    H = H0.copy()
+    mu_rows(H, stacked_product(W0, X), gram(W0))
+    assert np.allclose(H, H0 * stacked_product(W0, X) / (gram(W0) @ H0))
+    assert (objective(W0, H) <= objective(W0, H0) + 1e-12).all()
+
+
+def test_weighted_picks_follow_the_weights_and_skip_zeros():
+    weights = np.array([[0.0, 1.0, 0.0, 3.0], [2.0, 0.0, 2.0, 0.0]])
+    u = np.random.default_rng(0).random((2, 40_000))
+    picks = weighted_picks(weights, u)
+    assert not np.isin(picks[0], [0, 2]).any() and not np.isin(picks[1], [1, 3]).any()
+    assert np.mean(picks[0] == 3) == pytest.approx(0.75, abs=0.01)
+    assert np.mean(picks[1] == 0) == pytest.approx(0.5, abs=0.01)
+    edge = weighted_picks(weights, np.full((2, 1), np.nextafter(1.0, 0)))
+    assert edge[0, 0] == 3 and edge[1, 0] == 2
+
+
+def test_one_kaczmarz_step_lands_on_the_chosen_hyperplane():
+    H = H0.copy()
+    u = np.full((R, 1, m), 0.5)
+    rows = kaczmarz_columns(H, W0, X, None, u, "norm", nonnegative=False)
+    for r in range(R):
+        for j in range(m):
+            i = rows[r, 0, j]
+            assert W0[r, :, i] @ H[r, :, j] == pytest.approx(X[i, j])
+
+
+def test_kaczmarz_skips_zero_rows_under_both_samplings():
+    W = W0.copy()
+    W[:, :, [0, 4]] = 0.0
+    for mode in ("norm", "uniform"):
+        H = H0.copy()
+        u = np.random.default_rng(1).random((R, 20, m))
+        rows = kaczmarz_columns(H, W, X, None, u, mode, nonnegative=True)
+        assert not np.isin(rows, [0, 4]).any()
+        assert np.isfinite(H).all() and (H >= 0).all()
