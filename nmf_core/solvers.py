@@ -241,21 +241,27 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     R, k, n = W.shape
     norms = np.einsum("rkn,rkn->rn", W, W)
     weights = norms if row_sampling == "norm" else (norms > 0).astype(float)
-    rows = weighted_picks(weights, uniforms)
-    restart = np.arange(R)[:, None]
+    rows = weighted_picks(weights, uniforms)  # (R, kacziter, c)
     if cols is None:
         h = H.transpose(0, 2, 1).copy()  # (R, m, k)
-        targets = np.arange(X.shape[1])[None, :]
+        targets = np.arange(X.shape[1])[None, None, :]
     else:
         h = H[np.arange(R), :, cols][:, None, :]  # (R, 1, k)
-        targets = cols[:, None]
-    for step in range(rows.shape[1]):
-        i = rows[:, step]  # (R, c)
-        a = W[restart, :, i]  # (R, c, k)
-        residual = X[i, targets] - np.einsum("rck,rck->rc", a, h)
-        norm = norms[restart, i]
-        scale = np.divide(residual, norm, out=np.zeros_like(residual), where=norm > 0)
-        h += scale[:, :, None] * a
+        targets = cols[:, None, None]
+    # A is fixed during these steps, so every row they use is gathered at once;
+    # the loop below is then only the projection itself.
+    steps = rows.transpose(1, 0, 2)  # (kacziter, R, c): step-major for cheap slicing
+    restart = np.arange(R)[None, :, None]
+    a = W[restart, :, steps]  # (kacziter, R, c, k)
+    x = X[steps, targets.transpose(1, 0, 2)]  # (kacziter, R, c)
+    norm = norms[restart, steps]
+    inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+    a_scaled = a * inverse[..., None]
+    update = np.empty_like(h)
+    for a_t, x_t, scaled_t in zip(a, x, a_scaled, strict=True):
+        residual = x_t - np.vecdot(a_t, h)
+        np.multiply(residual[..., None], scaled_t, out=update)
+        h += update
         if nonnegative:
             np.maximum(h, 0.0, out=h)
     if cols is None:
