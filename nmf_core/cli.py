@@ -28,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="nmf-explorer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     factor = sub.add_parser("factor", help="factor a CSV matrix X ≈ A S")
-    factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional)")
+    factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional), "
+                        "or a built-in data set: factory, swimmer, bars, "
+                        "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
     for name in ("k", "method", "niter", "kacziter", "reinit", "seed", "init", "sampling",
                  "row_sampling", "max_seconds"):
         p = PARAMS[name]
@@ -71,11 +73,22 @@ def _write_outputs(out: Path, result, loaded) -> None:
     (out / "errors.csv").write_text("\n".join(lines) + "\n")
 
 
+def _load(source: str, missing: bool):
+    """A CSV file, or a built-in data set named by its spec (see nmf_core.data)."""
+    from .csvio import LoadedMatrix, load_csv
+    from .data import GENERATORS, load_dataset
+
+    if source.partition(":")[0] in GENERATORS and not Path(source).exists():
+        data = load_dataset(source)
+        return LoadedMatrix(values=data.X, row_labels=data.row_labels,
+                            col_labels=data.col_labels, mask=None)
+    return load_csv(source, missing="mask" if missing else "error")
+
+
 def run_factor(args) -> int:
-    from .csvio import load_csv
     from .factorize import factorize
 
-    loaded = load_csv(args.file, missing="mask" if args.missing else "error")
+    loaded = _load(args.file, args.missing)
     options = {name: getattr(args, name) for name in
                ("niter", "kacziter", "reinit", "seed", "init", "sampling", "row_sampling")}
     options = {name: value for name, value in options.items() if value is not None}

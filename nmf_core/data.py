@@ -176,3 +176,46 @@ def bars(size: int = 8, n_images: int = 500, probability: float | None = None,
     A[empty, rng.integers(0, 2 * size, int(empty.sum()))] = 1.0  # no blank images
     X = np.minimum(A @ S, 1.0)
     return Dataset(name="bars", X=X, A=A, S=S, image_shape=(size, size))
+
+
+# --------------------------------------------------------------------------- dataset specs
+# One text form names a built-in data set and its settings, e.g.
+# "synthetic:n=100,m=80,k=5,noise=0.05,seed=0".  The CLI, the app's links and
+# the "reproduce it" code all use it.
+GENERATORS = {"factory": factory_example, "synthetic": synthetic, "swimmer": swimmer, "bars": bars}
+_SPEC_TYPES = {"n": int, "m": int, "k": int, "seed": int, "size": int, "n_images": int,
+               "noise": float, "probability": float}
+
+
+def dataset_spec(name: str, **settings) -> str:
+    """The text form of a built-in data set with its settings."""
+    if not settings:
+        return name
+    return name + ":" + ",".join(f"{key}={value}" for key, value in settings.items())
+
+
+def parse_dataset_spec(spec: str) -> tuple[str, dict]:
+    """Split ``"name:key=value,..."`` into the generator's name and typed settings."""
+    name, _, rest = spec.partition(":")
+    if name not in GENERATORS:
+        raise ParameterError(
+            f"unknown data set {name!r}; built-in ones are {', '.join(GENERATORS)}")
+    settings = {}
+    for item in filter(None, rest.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq or key not in _SPEC_TYPES:
+            raise ParameterError(f"bad setting {item!r} in data set spec {spec!r}")
+        try:
+            settings[key] = _SPEC_TYPES[key](value)
+        except ValueError:
+            raise ParameterError(f"setting {key} must be a number; got {value!r}") from None
+    return name, settings
+
+
+def load_dataset(spec: str) -> Dataset:
+    """Build a built-in data set from its text form."""
+    name, settings = parse_dataset_spec(spec)
+    try:
+        return GENERATORS[name](**settings)
+    except TypeError:
+        raise ParameterError(f"data set {name!r} does not take {sorted(settings)}") from None

@@ -1,0 +1,41 @@
+"""The Python call and the CLI command that reproduce a run, bit for bit."""
+
+from __future__ import annotations
+
+import shlex
+
+# The settings that decide a result; max_seconds is left out (a time cap is
+# not reproducible) and so are settings the chosen method ignores.
+_RESULT_PARAMS = ("niter", "reinit", "seed", "init", "nonnegative")
+_METHOD_PARAMS = {"als": ("sampling",), "rk": ("sampling", "kacziter", "row_sampling"),
+                  "hals": (), "mu": ()}
+
+
+def _settings(params: dict) -> dict:
+    names = _RESULT_PARAMS + _METHOD_PARAMS[params["method"]]
+    return {name: params[name] for name in names}
+
+
+def python_code(source: str, params: dict, csv: bool = False) -> str:
+    """Python that reruns ``factorize`` on ``source`` (a data-set spec, or a CSV path)."""
+    if csv:
+        load = (f"from nmf_core.csvio import load_csv\n\nX = load_csv({source!r}).values")
+    else:
+        load = f"from nmf_core.data import load_dataset\n\nX = load_dataset({source!r}).X"
+    args = ", ".join(f"{name}={value!r}" for name, value in _settings(params).items())
+    return (f"from nmf_core import factorize\n{load}\n"
+            f"result = factorize(X, k={params['k']}, method={params['method']!r}, {args})\n"
+            f"print(result.rel_error)")
+
+
+def cli_command(source: str, params: dict) -> str:
+    """The ``python -m nmf_core factor`` line for the same run."""
+    words = ["python", "-m", "nmf_core", "factor", source, "--k", str(params["k"]),
+             "--method", params["method"]]
+    for name, value in _settings(params).items():
+        if name == "nonnegative":
+            if not value:
+                words.append("--allow-negative-factors")
+            continue
+        words += ["--" + name.replace("_", "-"), str(value)]
+    return shlex.join(words)
