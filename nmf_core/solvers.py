@@ -57,18 +57,21 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
     """
     k = H.shape[1]
     diag = np.einsum("rkk->rk", WWt)
-    safe_diag = np.where(diag > 0, diag, 1.0)[:, :, None]
+    inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)[:, :, None]
     first_move = 0.0
     for p in range(max_passes):
-        move = 0.0
+        before = H.copy() if max_passes > 1 else None
         for r in range(k):
-            grad = WX[:, r] - (WWt[:, r : r + 1] @ H)[:, 0]
-            new = H[:, r] + grad / safe_diag[:, r]
+            row = WX[:, r] - (WWt[:, r : r + 1] @ H)[:, 0]  # minus the gradient
+            row *= inverse_diag[:, r]
+            row += H[:, r]
             if nonnegative:
-                np.maximum(new, 0.0, out=new)
-            delta = new - H[:, r]
-            move += float(np.vdot(delta, delta))
-            H[:, r] = new
+                np.maximum(row, 0.0, out=row)
+            H[:, r] = row
+        if before is None:
+            break
+        before -= H
+        move = float(np.vdot(before, before))
         if p == 0:
             first_move = move
         elif move <= tol * tol * first_move:
