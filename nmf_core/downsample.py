@@ -99,3 +99,15 @@ def block_average(M, max_cells: int = MAX_DISPLAY_CELLS) -> Downsampled:
 
 def _block_sum(M: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.add.reduceat(np.add.reduceat(M, rows, axis=0), cols, axis=1)
+
+
+def thin_indices(length: int, max_points: int) -> np.ndarray:
+    """At most ``max_points`` evenly spaced indices into ``range(length)``,
+    always keeping the first and the last (a curve's start and end)."""
+    if length <= 0:
+        return np.arange(0)
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2; got {max_points}")
+    if length <= max_points:
+        return np.arange(length)
+    return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))

@@ -47,3 +47,13 @@ def test_nan_cells_are_left_out_of_their_block():
 def test_rejects_non_matrices():
     with pytest.raises(ValueError):
         block_average(np.ones(5))
+
+
+def test_thin_indices_keep_the_ends_and_the_cap():
+    from nmf_core.downsample import thin_indices
+
+    assert list(thin_indices(5, 10)) == [0, 1, 2, 3, 4]
+    idx = thin_indices(100_001, 500)
+    assert idx[0] == 0 and idx[-1] == 100_000 and len(idx) <= 500
+    assert np.all(np.diff(idx) > 0)
+    assert len(thin_indices(0, 10)) == 0
