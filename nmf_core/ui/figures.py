@@ -1,0 +1,208 @@
+"""Plotly figures: one heatmap for every matrix, convergence and comparison curves.
+
+Pure plotly (no streamlit), so every figure can be built and checked in a
+test.  Matrices over :data:`MAX_HEATMAP_CELLS` cells are block-averaged by
+:func:`nmf_core.downsample.block_average` and say so in their title; values
+travel as float32, so one heatmap stays under about 1.7 MB of JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..downsample import MAX_DISPLAY_CELLS, block_average, thin_indices
+from ..result import NMFResult
+
+MAX_HEATMAP_CELLS = MAX_DISPLAY_CELLS
+MAX_CURVE_POINTS = 2000  # the best curve; every other restart gets a quarter
+SEQUENTIAL = "Viridis"
+DIVERGING = "RdBu_r"  # red: data above the model (or positive), blue: below
+LOG_FLOOR = 1e-16  # an exact fit (error 0) cannot sit on a log axis
+HEATMAP_HEIGHT = 360
+
+
+def value_range(*matrices) -> tuple[float, float]:
+    """One (low, high) colour range covering every matrix: low is 0 unless
+    some entry is negative.  Give X and AS the same range to compare them."""
+    low, high = 0.0, 0.0
+    for M in matrices:
+        M = np.asarray(M, dtype=float)
+        finite = M[np.isfinite(M)]
+        if finite.size:
+            low, high = min(low, float(finite.min())), max(high, float(finite.max()))
+    if high <= low:
+        high = low + 1.0
+    return low, high
+
+
+def symmetric_range(*matrices) -> tuple[float, float]:
+    """(−r, r) with r the largest |entry|: a diverging scale centred at 0."""
+    low, high = value_range(*matrices)
+    r = max(abs(low), abs(high))
+    return -r, r
+
+
+def residual(X, approximation, mask=None) -> np.ndarray:
+    """X − AS for display; NaN on cells that are not observed (``mask`` False)."""
+    R = np.asarray(X, dtype=float) - np.asarray(approximation, dtype=float)
+    return R if mask is None else np.where(mask, R, np.nan)
+
+
+def unique_labels(labels: Sequence[str] | None, count: int, prefix: str) -> list[str]:
+    """Axis labels that a category axis cannot merge: ``prefix 1…count`` when
+    none are given, the labels themselves when distinct, else ``i: label``."""
+    if labels is None or len(labels) != count:
+        return [f"{prefix} {i + 1}" for i in range(count)]
+    labels = [str(label) for label in labels]
+    if len(set(labels)) == count:
+        return labels
+    return [f"{i + 1}: {label}" for i, label in enumerate(labels)]
+
+
+def _block_labels(labels: list[str], starts: np.ndarray, step: int, plural: str) -> list[str]:
+    if step == 1:
+        return labels
+    ends = np.append(starts[1:], len(labels)) - 1
+    return [f"{plural} {labels[a]} … {labels[b]}" if a != b else labels[a]
+            for a, b in zip(starts, ends, strict=True)]
+
+
+def heatmap(
+    M,
+    title: str,
+    *,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    row_name: str = "row",
+    col_name: str = "column",
+    zrange: tuple[float, float] | None = None,
+    diverging: bool | None = None,
+    max_cells: int = MAX_HEATMAP_CELLS,
+    height: int = HEATMAP_HEIGHT,
+) -> go.Figure:
+    """A matrix as a heatmap, rows top to bottom as printed.
+
+    ``zrange`` fixes the colour range (pass one :func:`value_range` to several
+    heatmaps to share it).  ``diverging`` centres a red–blue scale at 0; by
+    default it is used when M has negative entries, so they stand out.  Hover
+    shows the row and column labels and the value.  Over ``max_cells`` cells
+    the matrix is block-averaged and the title says so; ``layout.meta`` holds
+    ``{"block": [rows, cols]}`` per block (``[1, 1]`` when shown in full).
+    """
+    M = np.asarray(M, dtype=float)
+    n, m = M.shape
+    rows = unique_labels(row_labels, n, row_name)
+    cols = unique_labels(col_labels, m, col_name)
+    shown = block_average(M, max_cells)
+    if shown.reduced:
+        rows = _block_labels(rows, shown.row_starts, shown.row_step, row_name + "s")
+        cols = _block_labels(cols, shown.col_starts, shown.col_step, col_name + "s")
+        title = (f"{title} — block means of {shown.row_step}×{shown.col_step} cells "
+                 f"({n}×{m} shown as {len(rows)}×{len(cols)})")
+        value_word = "mean"
+    else:
+        value_word = "value"
+    if diverging is None:
+        diverging = bool(np.nanmin(M) < 0) if np.isfinite(M).any() else False
+    if zrange is None:
+        zrange = symmetric_range(M) if diverging else value_range(M)
+    elif diverging:
+        zrange = (-max(map(abs, zrange)), max(map(abs, zrange)))
+    fig = go.Figure(go.Heatmap(
+        z=shown.values.astype(np.float32),
+        x=cols, y=rows,
+        zmin=zrange[0], zmax=zrange[1], zmid=0.0 if diverging else None,
+        colorscale=DIVERGING if diverging else SEQUENTIAL,
+        hovertemplate=(f"{row_name}: %{{y}}<br>{col_name}: %{{x}}<br>"
+                       f"{value_word}: %{{z:.4g}}<extra></extra>"),
+        hoverongaps=False,
+    ))
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=14)), height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        meta={"block": [shown.row_step, shown.col_step], "shape": [n, m]},
+    )
+    fig.update_xaxes(type="category", showgrid=False)
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+    return fig
+
+
+def _curve(errors: np.ndarray, max_points: int, log_y: bool):
+    idx = thin_indices(len(errors), max_points)
+    y = np.asarray(errors, dtype=float)[idx]
+    if log_y:
+        y = np.maximum(y, LOG_FLOOR)
+    return idx, y
+
+
+def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=14)), height=340,
+        margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
+        hovermode="closest",
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text="relative error ‖X − AS‖ / ‖X‖",
+                     type="log" if log_y else "linear")
+    return fig
+
+
+def convergence_figure(result: NMFResult, *, log_y: bool = False,
+                       title: str = "Convergence") -> go.Figure:
+    """Relative error per iteration: every restart faint, the best one bold.
+
+    Iteration 0 is the starting point.  Long runs are thinned to at most
+    :data:`MAX_CURVE_POINTS` points (first and last kept).
+    """
+    fig = go.Figure()
+    first_other = True
+    for r, errors in enumerate(result.all_errors):
+        if r == result.best_run:
+            continue
+        x, y = _curve(errors, MAX_CURVE_POINTS // 4, log_y)
+        status = " (diverged)" if result.diverged[r] else ""
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", name="other restarts", legendgroup="others",
+            showlegend=first_other, line=dict(width=1, color="rgba(110,110,110,0.45)"),
+            hovertemplate=f"restart {r + 1}{status}<br>iteration %{{x}}<br>"
+                          "error %{y:.4g}<extra></extra>",
+        ))
+        first_other = False
+    x, y = _curve(result.errors, MAX_CURVE_POINTS, log_y)
+    fig.add_trace(go.Scatter(
+        x=x, y=y, mode="lines", name=f"best (restart {result.best_run + 1})",
+        line=dict(width=3, color="#d62728"),
+        hovertemplate="best restart<br>iteration %{x}<br>error %{y:.4g}<extra></extra>",
+    ))
+    return _finish_curves(fig, title, "iteration", log_y)
+
+
+def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iteration",
+                      log_y: bool = False) -> go.Figure:
+    """Each method's best curve on one chart, against iteration or elapsed time.
+
+    Against time, the n_iter + 1 points of a curve are spread evenly over the
+    run's ``elapsed_s`` (the solver does not time single iterations); the axis
+    title says so.
+    """
+    if x_axis not in ("iteration", "time"):
+        raise ValueError(f"x_axis must be 'iteration' or 'time'; got {x_axis!r}")
+    fig = go.Figure()
+    for name, result in results.items():
+        idx, y = _curve(result.errors, MAX_CURVE_POINTS, log_y)
+        if x_axis == "time":
+            x = idx * (result.elapsed_s / max(1, len(result.errors) - 1))
+            hover = f"{name}<br>%{{x:.3g}} s<br>error %{{y:.4g}}<extra></extra>"
+        else:
+            x = idx
+            hover = f"{name}<br>iteration %{{x}}<br>error %{{y:.4g}}<extra></extra>"
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(width=2.5),
+                                 hovertemplate=hover))
+    x_title = ("iteration" if x_axis == "iteration"
+               else "elapsed time (s; iterations spread evenly over each run's time)")
+    title = "Best restart of each method, by " + ("iteration" if x_axis == "iteration"
+                                                   else "time")
+    return _finish_curves(fig, title, x_title, log_y)
