@@ -1,0 +1,160 @@
+"""Streamlit blocks the pages share: the metrics row, the heatmaps, the
+convergence chart and the downloads.  Figures come from :mod:`.figures`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ..csvio import to_csv_bytes
+from ..result import NMFResult
+from . import figures
+from .data_source import Matrix
+
+CHART_CONFIG = {"displaylogo": False}
+
+
+def factor_names(k: int) -> list[str]:
+    return [f"factor {i + 1}" for i in range(k)]
+
+
+def chart(fig: go.Figure, key: str | None = None) -> None:
+    """Draw a figure full width, with a caption when it was block-averaged."""
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
+    meta = fig.layout.meta or {}
+    block = meta.get("block", [1, 1]) if isinstance(meta, dict) else [1, 1]
+    if list(block) != [1, 1]:
+        n, m = meta["shape"]
+        st.caption(f"{n:,}×{m:,} cells are too many to draw one by one: each coloured cell "
+                   f"is the mean of a {block[0]}×{block[1]} block.")
+
+
+def metrics_row(result: NMFResult) -> None:
+    """Relative error, time, iterations, best restart and diverged restarts."""
+    reinit = len(result.diverged)
+    columns = st.columns(5)
+    columns[0].metric("Relative error", f"{result.rel_error:.4g}",
+                      help="‖X − AS‖_F / ‖X‖_F of the best restart (observed cells only "
+                           "when some are missing)")
+    columns[1].metric("Elapsed", f"{result.elapsed_s:.2f} s",
+                      help="Wall-clock time of the whole run, all restarts")
+    columns[2].metric("Iterations", f"{result.n_iter:,}",
+                      help=f"Of {result.params['niter']:,} asked for, in the best restart")
+    columns[3].metric("Best restart", f"{result.best_run + 1} of {reinit}")
+    columns[4].metric("Diverged", f"{result.n_diverged} of {reinit}",
+                      help="Restarts whose error blew up or became non-finite")
+
+
+def data_heatmap(matrix: Matrix, title: str = "X: the data") -> go.Figure:
+    return figures.heatmap(matrix.shown_X, title, row_labels=matrix.row_labels,
+                           col_labels=matrix.col_labels)
+
+
+def result_heatmaps(matrix: Matrix, result: NMFResult, *, key: str = "heatmaps") -> None:
+    """X and AS on one colour scale, the residual X − AS centred at 0, then A and S."""
+    AS = result.approximation
+    shared = figures.value_range(matrix.shown_X, AS)
+    labels = dict(row_labels=matrix.row_labels, col_labels=matrix.col_labels)
+    left, right = st.columns(2)
+    with left:
+        chart(figures.heatmap(matrix.shown_X, "X: the data", zrange=shared,
+                              diverging=False, **labels), key=f"{key}_X")
+    with right:
+        chart(figures.heatmap(AS, "AS: the approximation", zrange=shared,
+                              diverging=False, **labels), key=f"{key}_AS")
+    chart(figures.heatmap(figures.residual(matrix.X, AS, matrix.mask),
+                          "Residual X − AS (red: X above AS, blue: below)",
+                          diverging=True, **labels), key=f"{key}_residual")
+    names = factor_names(result.A.shape[1])
+    left, right = st.columns([1, 2])
+    with left:
+        chart(factor_heatmap(result.A, "A (rows × factors)", matrix.row_labels, names),
+              key=f"{key}_A")
+    with right:
+        chart(factor_heatmap(result.S, "S (factors × columns)", names, matrix.col_labels),
+              key=f"{key}_S")
+
+
+def factor_heatmap(F, title: str, row_labels: Sequence[str] | None,
+                   col_labels: Sequence[str] | None) -> go.Figure:
+    """A or S: negative entries (the documents' code allows them) get a diverging scale."""
+    return figures.heatmap(F, title, row_labels=row_labels, col_labels=col_labels)
+
+
+def convergence_chart(result: NMFResult, *, key: str = "log_y",
+                      title: str = "Convergence") -> None:
+    """The convergence figure with its log-scale toggle (a display-only control:
+    flipping it reruns the page but hits the result cache)."""
+    log_y = st.toggle("Log scale", key=key, bind="query-params",
+                      help="Show the relative error on a logarithmic axis")
+    chart(figures.convergence_figure(result, log_y=log_y, title=title), key=f"{key}_chart")
+
+
+def download_files(matrix: Matrix, result: NMFResult) -> dict[str, Callable[[], bytes]]:
+    """File name → a function making that CSV (run only when the user clicks),
+    labels kept and neutralised against formula injection by ``to_csv_bytes``."""
+    names = factor_names(result.A.shape[1])
+    return {
+        "A.csv": lambda: to_csv_bytes(result.A, matrix.row_labels, names),
+        "S.csv": lambda: to_csv_bytes(result.S, names, matrix.col_labels),
+        "AS.csv": lambda: to_csv_bytes(result.approximation, matrix.row_labels,
+                                       matrix.col_labels),
+    }
+
+
+def downloads(matrix: Matrix, result: NMFResult) -> None:
+    """Download buttons for A, S and AS as CSV."""
+    columns = st.columns(3)
+    for column, (name, make) in zip(columns, download_files(matrix, result).items(),
+                                    strict=True):
+        column.download_button(f"Download {name}", data=make, file_name=name, mime="text/csv",
+                               key=f"download_{name}", on_click="ignore", width="stretch")
+
+
+def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
+    """The Python and CLI lines that rerun this result, bit for bit."""
+    from ..reproduce import cli_command, python_code
+
+    with st.expander("Reproduce this run outside the app"):
+        if matrix.spec is not None:
+            st.code(python_code(matrix.spec, result.params), language="python")
+            st.code(cli_command(matrix.spec, result.params), language="bash")
+        else:
+            st.code(python_code(matrix.name, result.params, csv=True), language="python")
+            st.caption("With your CSV saved under that name."
+                       + (" Blank cells: pass missing='mask' to load_csv and mask=... to "
+                          "factorize." if matrix.mask is not None else ""))
+
+
+def comparison_charts(results: dict[str, NMFResult], *, key: str = "compare") -> None:
+    """Best curves of several runs against iteration and against elapsed time."""
+    log_y = st.toggle("Log scale", key=f"{key}_log_y", bind="query-params",
+                      help="Show the relative error on a logarithmic axis")
+    left, right = st.columns(2)
+    with left:
+        chart(figures.comparison_figure(results, x_axis="iteration", log_y=log_y),
+              key=f"{key}_by_iteration")
+    with right:
+        chart(figures.comparison_figure(results, x_axis="time", log_y=log_y),
+              key=f"{key}_by_time")
+        st.caption("The solver times whole runs, not single iterations: each curve's points "
+                   "are spread evenly over its run's elapsed time.")
+
+
+def comparison_table(results: dict[str, NMFResult]) -> None:
+    """Final error, time, iterations and diverged restarts per method."""
+    rows = [{
+        "method": name,
+        "final relative error": result.rel_error,
+        "time (s)": result.elapsed_s,
+        "iterations": result.n_iter,
+        "best restart": result.best_run + 1,
+        "diverged restarts": f"{result.n_diverged} of {len(result.diverged)}",
+        "how it ended": result.message,
+    } for name, result in results.items()]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        "final relative error": st.column_config.NumberColumn(format="%.4g"),
+        "time (s)": st.column_config.NumberColumn(format="%.3f"),
+    })

@@ -1,0 +1,149 @@
+"""Running the solver from a page: cached, time-capped, with a progress bar,
+and with every error shown as one line instead of a traceback.
+
+Results are cached by the matrix's content fingerprint and every setting,
+never by the matrix object itself (Streamlit samples large arrays when it
+hashes them, so two different matrices of one shape could collide).  The cache
+is bounded, shared between sessions, and survives page switches.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from ..errors import NMFInputError
+from ..factorize import factorize
+from ..result import NMFResult
+from .data_source import Matrix
+
+_LOG = logging.getLogger(__name__)
+
+DEFAULT_MAX_SECONDS = 10.0
+MAX_SECONDS_ENV = "NMF_EXPLORER_MAX_SECONDS"
+CACHE_ENTRIES = 64  # results kept; each holds A, S and the error curves
+PROGRESS_AFTER_S = 0.3  # runs quicker than this never show a bar
+PROGRESS_EVERY_S = 0.2  # at most this often (each update is replayed on a cache hit)
+INTERNAL_ERROR = ("Something went wrong inside the app while doing this. The details are in "
+                  "the server's log; try other settings or reload the page.")
+
+
+def _budget_from_env() -> float:
+    text = os.environ.get(MAX_SECONDS_ENV)
+    try:
+        value = float(text) if text else DEFAULT_MAX_SECONDS
+    except ValueError:
+        return DEFAULT_MAX_SECONDS
+    return value if 0 < value < float("inf") else DEFAULT_MAX_SECONDS
+
+
+# Wall-clock cap of one run, in seconds (a run stops there and shows its best so far).
+MAX_SECONDS = _budget_from_env()
+
+
+class ProgressReporter:
+    """The solver's callback: a progress bar that appears only if a run is slow.
+
+    It is created inside the cached function, so on a cache hit Streamlit
+    replays its few messages into the same place (and the bar ends empty);
+    a bar made outside the cached function could not be replayed.
+    """
+
+    def __init__(self, niter: int, label: str):
+        self.niter, self.label = niter, label
+        self.started = time.perf_counter()
+        self.shown_at = -np.inf
+        self.bar = None
+
+    def __call__(self, t: int, errors: np.ndarray) -> None:
+        now = time.perf_counter()
+        if now - self.started < PROGRESS_AFTER_S or now - self.shown_at < PROGRESS_EVERY_S:
+            return None
+        text = (f"{self.label}: iteration {t:,} of {self.niter:,}, "
+                f"best error so far {float(np.nanmin(errors)):.4g}")
+        fraction = min(1.0, t / self.niter)
+        if self.bar is None:
+            self.bar = st.progress(fraction, text=text)
+        else:
+            self.bar.progress(fraction, text=text)
+        self.shown_at = now
+        return None
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.empty()
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _cached_factorize(fingerprint: str, settings: tuple, label: str, _X: np.ndarray,
+                      _mask: np.ndarray | None) -> NMFResult:
+    """``factorize`` keyed by (fingerprint, settings); X and the mask are not hashed."""
+    kwargs = dict(settings)
+    progress = ProgressReporter(kwargs["niter"], label)
+    try:
+        return factorize(_X, callback=progress, mask=_mask, **kwargs)
+    finally:
+        progress.close()
+
+
+def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
+                      label: str | None = None) -> NMFResult:
+    """Factor ``matrix`` with ``settings`` (factorize's keywords), cached and capped
+    at :data:`MAX_SECONDS`.  Raises NMFInputError for bad settings or data."""
+    settings = dict(settings)
+    settings.setdefault("max_seconds", MAX_SECONDS)
+    key = tuple(sorted(settings.items()))
+    return _cached_factorize(matrix.fingerprint, key, label or settings["method"],
+                             matrix.X, matrix.mask)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _cached_call(name: str, key: tuple, _function: Callable[[], Any]) -> Any:
+    return _function()
+
+
+def cached(name: str, key: tuple, function: Callable[[], Any]) -> Any:
+    """``function()`` cached under (name, key): for other costly, deterministic
+    computations a page needs (``key`` must hold everything the result depends on)."""
+    return _cached_call(name, key, function)
+
+
+def clear_cache() -> None:
+    """Forget every cached result (tests use this)."""
+    _cached_factorize.clear()
+    _cached_call.clear()
+
+
+def show_outcome(result: NMFResult) -> bool:
+    """Say how a run ended: an error if every restart diverged, a warning if it
+    was cut short.  Returns False when there is no usable result."""
+    if not result.success:
+        st.error(f"No usable result: {result.message}.")
+        return False
+    if result.truncated:
+        st.warning(f"This run was {result.message}; showing the best result so far. "
+                   "Lower niter or reinit for a complete run.")
+    elif result.n_diverged:
+        st.info(f"{result.n_diverged} of {len(result.diverged)} restarts diverged; "
+                "the best of the others is shown.")
+    return True
+
+
+@contextmanager
+def page_guard() -> Iterator[None]:
+    """Show input problems as one ``st.error`` line, and anything unexpected as a
+    plain apology: no traceback ever reaches the page (it goes to the log)."""
+    try:
+        yield
+    except NMFInputError as exc:
+        st.error(str(exc))
+    except Exception:  # noqa: BLE001 - the page boundary: log it, show no internals
+        _LOG.exception("unexpected error while rendering a page")
+        st.error(INTERNAL_ERROR)

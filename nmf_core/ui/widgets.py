@@ -1,0 +1,269 @@
+"""Sidebar controls built from the parameter table, with their state in the URL.
+
+Every control is made by :func:`param_widget` from a :class:`~nmf_core.params.Param`
+(the core's ``PARAMS`` for solver settings, :data:`DATA_PARAMS` here for the
+data source), so a range, default or help text lives in one place.  Each
+control has a stable ``key`` and ``bind="query-params"``: the URL holds every
+setting that differs from its default, so a link reproduces a view.
+``?hide=init,sampling`` hides the named controls; they then take their value
+from the URL or their default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from ..errors import NMFInputError
+from ..params import METHODS, PARAMS, Param
+
+HIDE_PARAM = "hide"
+BIND = "query-params"
+
+LABELS = {
+    "method": "Method",
+    "methods": "Methods",
+    "k": "k: number of factors",
+    "niter": "Iterations (niter)",
+    "kacziter": "Kaczmarz steps (kacziter)",
+    "reinit": "Restarts (reinit)",
+    "seed": "Seed",
+    "init": "Initialisation",
+    "sampling": "Sampling",
+    "row_sampling": "Kaczmarz row sampling",
+    "nonnegative": "Non-negative factors",
+    "data": "Data",
+    "n": "Rows n",
+    "m": "Columns m",
+    "true_k": "True k",
+    "noise": "Noise (ratio to the signal's spread)",
+    "data_seed": "Data seed",
+}
+
+# Which methods a setting changes anything for (a setting missing here applies
+# to every method).  Hidden settings keep their defaults, so a change to one
+# the method ignores never misses the result cache.
+APPLIES_TO: dict[str, tuple[str, ...]] = {
+    "kacziter": ("rk",),
+    "row_sampling": ("rk",),
+    "sampling": ("als", "rk"),
+    "nonnegative": ("als", "rk", "hals"),  # mu is non-negative by construction
+}
+SOLVER_SETTINGS = ("k", "niter", "kacziter", "reinit", "seed", "init", "sampling",
+                   "row_sampling", "nonnegative")
+
+DATA_SOURCES = ("factory", "synthetic", "csv")
+DATA_PARAMS: dict[str, Param] = {p.name: p for p in (
+    Param("data", str, "factory",
+          "factory: the documents' 12×10 example (hours × days). synthetic: random "
+          "low-rank data with known factors. csv: your own non-negative matrix.",
+          choices=DATA_SOURCES),
+    Param("n", int, 100, "Rows of the synthetic matrix.", low=2, high=1000),
+    Param("m", int, 80, "Columns of the synthetic matrix.", low=2, high=1000),
+    Param("true_k", int, 5, "Number of factors the synthetic data is made of.",
+          low=1, high=20),
+    Param("noise", float, 0.05,
+          "Gaussian noise, as a fraction of the clean matrix's standard deviation "
+          "(negative values are clipped to 0).", low=0.0, high=1.0),
+    Param("data_seed", int, 0, "Seed of the synthetic data (the solver has its own).",
+          low=0, high=999),
+)}
+
+
+def applies(name: str, method: str) -> bool:
+    """Whether setting ``name`` changes the result of ``method``."""
+    return method in APPLIES_TO.get(name, METHODS)
+
+
+def hidden_controls() -> frozenset[str]:
+    """Names listed in ``?hide=a,b`` (repeats and spaces allowed)."""
+    names: set[str] = set()
+    for value in st.query_params.get_all(HIDE_PARAM):
+        names.update(part.strip() for part in value.split(",") if part.strip())
+    return frozenset(names)
+
+
+def _from_text(param: Param, text: str) -> Any:
+    if param.choices is not None:
+        return text
+    if param.kind is bool:
+        lowered = text.strip().lower()
+        if lowered in ("true", "1", "yes", "on"):
+            return True
+        if lowered in ("false", "0", "no", "off"):
+            return False
+        return text
+    return float(text) if param.kind is float else int(float(text))
+
+
+def url_value(param: Param, key: str, default: Any, low=None, high=None) -> Any:
+    """The value ``?key=...`` asks for, checked against ``param``; else ``default``."""
+    text = st.query_params.get(key)
+    if text is None:
+        return default
+    try:
+        value = param.validate(_from_text(param, text))
+    except (NMFInputError, ValueError, TypeError):
+        return default
+    if (low is not None and value < low) or (high is not None and value > high):
+        return default
+    return value
+
+
+def _asked_number(param: Param, key: str) -> float | None:
+    """The value this control had (session state) or the URL asks for, if a number."""
+    kept = st.session_state.get(key)
+    if isinstance(kept, (int, float)) and not isinstance(kept, bool):
+        return kept
+    text = st.query_params.get(key)
+    try:
+        return None if text is None else param.kind(float(text))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _slider_step(param: Param, low: float, high: float):
+    if param.kind is int:
+        return 1
+    return float(10 ** math.floor(math.log10((high - low) / 100))) if high > low else 0.01
+
+
+def param_widget(
+    param: Param,
+    *,
+    key: str | None = None,
+    default: Any = None,
+    high: float | None = None,
+    choices: Iterable[str] | None = None,
+    hidden: Iterable[str] = (),
+    label: str | None = None,
+    help: str | None = None,
+    too_high: str | None = None,
+    container=None,
+) -> Any:
+    """One control for ``param``: selectbox for choices, toggle for bools, slider
+    for numbers, bound to the URL under ``key`` (default: the param's name).
+
+    ``default`` overrides the table's default (a page may start elsewhere),
+    ``high`` lowers the slider's top (never above the table's ``slider_high``)
+    and ``choices`` narrows the options.  A name in ``hidden`` is not drawn and
+    takes its URL value or default.  A slider with nothing to choose (top equal
+    to bottom) is shown as a caption.
+    """
+    key = key or param.name
+    container = st.sidebar if container is None else container
+    label = label or LABELS.get(param.name, param.name)
+    help = param.help if help is None else help
+    default = param.default if default is None else default
+
+    if param.choices is not None:
+        options = list(param.choices if choices is None else choices)
+        default = default if default in options else options[0]
+        if param.name in hidden:
+            value = url_value(param, key, default)
+            return value if value in options else default
+        return container.selectbox(label, options, index=options.index(default), key=key,
+                                   help=help, bind=BIND)
+    if param.kind is bool:
+        if param.name in hidden:
+            return url_value(param, key, bool(default))
+        return container.toggle(label, value=bool(default), key=key, help=help, bind=BIND)
+
+    low = param.low
+    top = param.slider_high if high is None else min(high, param.slider_high)
+    top = param.kind(top)
+    low = param.kind(low)
+    default = param.kind(min(max(default, low), top))
+    asked = _asked_number(param, key)
+    if asked is not None and asked > top:
+        if too_high:
+            st.warning(too_high.format(value=asked, top=top))
+        if param.name not in hidden:
+            st.session_state[key] = top
+        default = top
+    if param.name in hidden:
+        return url_value(param, key, default, low, top)
+    if top <= low:
+        container.caption(f"{label}: {low} (the only possible value)")
+        return low
+    return container.slider(label, min_value=low, max_value=top, value=default,
+                            step=_slider_step(param, low, top), key=key, help=help, bind=BIND)
+
+
+def parameter_controls(
+    *,
+    shape: tuple[int, int],
+    defaults: Mapping[str, Any] | None = None,
+    key_prefix: str = "",
+    methods: tuple[str, ...] = METHODS,
+    multi_method: bool = False,
+    container=None,
+) -> dict[str, Any]:
+    """The solver settings, drawn in the sidebar from ``PARAMS``; returns their values.
+
+    ``shape`` is the data's (n, m): the k slider stops at min(n, m).  With
+    ``multi_method`` the method is a multiselect and the result has
+    ``"methods"`` (a tuple) instead of ``"method"``.  Settings that no chosen
+    method uses are not drawn and keep their defaults (``kacziter`` and
+    ``row_sampling`` for rk only, ``sampling`` for als and rk,
+    ``nonnegative`` not for mu).  ``key_prefix`` keeps one page's settings
+    (and URL parameters) apart from another's.
+    """
+    defaults = dict(defaults or {})
+    container = st.sidebar if container is None else container
+    hidden = hidden_controls()
+    values: dict[str, Any] = {}
+
+    def widget(name: str, **options) -> Any:
+        return param_widget(PARAMS[name], key=key_prefix + name, default=defaults.get(name),
+                            hidden=hidden, container=container, **options)
+
+    if multi_method:
+        chosen = _method_multiselect(methods, defaults, key_prefix, hidden, container)
+        values["methods"] = chosen
+    else:
+        chosen = (widget("method", choices=methods),)
+        values["method"] = chosen[0]
+    n, m = shape
+    if min(n, m) < PARAMS["k"].slider_high:
+        too_high = ("k = {value} is larger than min(n, m) = {top} for this "
+                    f"{n}×{m} matrix; using k = {{top}}.")
+    else:
+        too_high = "k = {value} is above the slider's top, {top}; using k = {top}."
+    values["k"] = widget("k", high=min(n, m), too_high=too_high)
+    for name in ("niter", "reinit", "seed", "init", "sampling", "kacziter", "row_sampling",
+                 "nonnegative"):
+        if any(applies(name, method) for method in chosen):
+            values[name] = widget(name)
+        else:
+            values[name] = defaults.get(name, PARAMS[name].default)
+    if "mu" in chosen and "nonnegative" not in hidden:
+        container.caption("mu keeps A and S non-negative by construction.")
+    return values
+
+
+def _method_multiselect(methods, defaults, key_prefix, hidden, container) -> tuple[str, ...]:
+    key = key_prefix + "methods"
+    default = [m for m in defaults.get("methods", methods) if m in methods]
+    if "methods" in hidden or "method" in hidden:
+        asked = [m for text in st.query_params.get_all(key) for m in text.split(",")
+                 if m in methods]
+        return tuple(asked or default)
+    chosen = container.multiselect(LABELS["methods"], list(methods), default=default, key=key,
+                                   help=PARAMS["method"].help, bind=BIND)
+    return tuple(chosen)
+
+
+def solver_settings(values: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """The keyword arguments for ``factorize`` with ``method``: settings the
+    method ignores are reset to their defaults, and mu is always non-negative."""
+    settings = {"method": method}
+    for name in SOLVER_SETTINGS:
+        value = values.get(name, PARAMS[name].default)
+        settings[name] = value if applies(name, method) else PARAMS[name].default
+    if method == "mu":
+        settings["nonnegative"] = True
+    return settings
