@@ -56,6 +56,8 @@ def unique_labels(labels: Sequence[str] | None, count: int, prefix: str) -> list
     none are given, the labels themselves when distinct, else ``i: label``."""
     if labels is None or len(labels) != count:
         return [f"{prefix} {i + 1}" for i in range(count)]
+    if prefix == "factor":  # already "factor i"
+        return [str(label) for label in labels]
     labels = [str(label) for label in labels]
     if len(set(labels)) == count:
         return labels
@@ -128,6 +130,30 @@ def heatmap(
     fig.update_xaxes(type="category", showgrid=False)
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
     return fig
+
+
+def result_figures(X, AS, A, S, *, mask=None, row_labels=None, col_labels=None,
+                   max_cells: int = MAX_HEATMAP_CELLS) -> dict[str, go.Figure]:
+    """The five heatmaps of a result, by name: "X" and "AS" on one colour range,
+    "residual" X − AS on a scale centred at 0 (NaN where ``mask`` is False),
+    "A" (rows × factors) and "S" (factors × columns)."""
+    X = np.asarray(X, dtype=float)
+    if mask is not None:
+        X = np.where(mask, X, np.nan)
+    shared = value_range(X, AS)
+    labels = dict(row_labels=row_labels, col_labels=col_labels, max_cells=max_cells)
+    factors = [f"factor {i + 1}" for i in range(np.shape(A)[1])]
+    return {
+        "X": heatmap(X, "X: the data", zrange=shared, diverging=False, **labels),
+        "AS": heatmap(AS, "AS: the approximation", zrange=shared, diverging=False, **labels),
+        "residual": heatmap(residual(X, AS, mask),
+                            "Residual X − AS (red: X above AS, blue: below)",
+                            diverging=True, **labels),
+        "A": heatmap(A, "A (rows × factors)", row_labels=row_labels, col_labels=factors,
+                     col_name="factor", max_cells=max_cells),
+        "S": heatmap(S, "S (factors × columns)", row_labels=factors, col_labels=col_labels,
+                     row_name="factor", max_cells=max_cells),
+    }
 
 
 def _curve(errors: np.ndarray, max_points: int, log_y: bool):

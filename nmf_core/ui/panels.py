@@ -3,7 +3,7 @@ convergence chart and the downloads.  Figures come from :mod:`.figures`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -54,33 +54,20 @@ def data_heatmap(matrix: Matrix, title: str = "X: the data") -> go.Figure:
 
 def result_heatmaps(matrix: Matrix, result: NMFResult, *, key: str = "heatmaps") -> None:
     """X and AS on one colour scale, the residual X − AS centred at 0, then A and S."""
-    AS = result.approximation
-    shared = figures.value_range(matrix.shown_X, AS)
-    labels = dict(row_labels=matrix.row_labels, col_labels=matrix.col_labels)
+    figs = figures.result_figures(matrix.X, result.approximation, result.A, result.S,
+                                  mask=matrix.mask, row_labels=matrix.row_labels,
+                                  col_labels=matrix.col_labels)
     left, right = st.columns(2)
     with left:
-        chart(figures.heatmap(matrix.shown_X, "X: the data", zrange=shared,
-                              diverging=False, **labels), key=f"{key}_X")
+        chart(figs["X"], key=f"{key}_X")
     with right:
-        chart(figures.heatmap(AS, "AS: the approximation", zrange=shared,
-                              diverging=False, **labels), key=f"{key}_AS")
-    chart(figures.heatmap(figures.residual(matrix.X, AS, matrix.mask),
-                          "Residual X − AS (red: X above AS, blue: below)",
-                          diverging=True, **labels), key=f"{key}_residual")
-    names = factor_names(result.A.shape[1])
+        chart(figs["AS"], key=f"{key}_AS")
+    chart(figs["residual"], key=f"{key}_residual")
     left, right = st.columns([1, 2])
     with left:
-        chart(factor_heatmap(result.A, "A (rows × factors)", matrix.row_labels, names),
-              key=f"{key}_A")
+        chart(figs["A"], key=f"{key}_A")
     with right:
-        chart(factor_heatmap(result.S, "S (factors × columns)", names, matrix.col_labels),
-              key=f"{key}_S")
-
-
-def factor_heatmap(F, title: str, row_labels: Sequence[str] | None,
-                   col_labels: Sequence[str] | None) -> go.Figure:
-    """A or S: negative entries (the documents' code allows them) get a diverging scale."""
-    return figures.heatmap(F, title, row_labels=row_labels, col_labels=col_labels)
+        chart(figs["S"], key=f"{key}_S")
 
 
 def convergence_chart(result: NMFResult, *, key: str = "log_y",

@@ -1,0 +1,129 @@
+"""nmf_core.ui.figures: the plotly figures, built and checked without a browser."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from nmf_core import factorize
+from nmf_core.data import factory_example
+from nmf_core.ui import figures
+
+
+@pytest.fixture(scope="module")
+def factory_run():
+    data = factory_example()
+    return data, factorize(data.X, 3, "als", niter=30, reinit=4, seed=1, sampling="random")
+
+
+def _only_heatmap(fig: go.Figure) -> go.Heatmap:
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == 1 and isinstance(fig.data[0], go.Heatmap)
+    return fig.data[0]
+
+
+def test_heatmap_hover_shows_labels_and_value():
+    M = np.arange(6.0).reshape(2, 3)
+    trace = _only_heatmap(figures.heatmap(M, "M", row_labels=["mon", "tue"],
+                                          col_labels=["a", "b", "c"]))
+    assert list(trace.y) == ["mon", "tue"] and list(trace.x) == ["a", "b", "c"]
+    assert "%{y}" in trace.hovertemplate and "%{x}" in trace.hovertemplate
+    assert "%{z" in trace.hovertemplate
+    assert np.allclose(np.asarray(trace.z, dtype=float), M)
+
+
+def test_labels_default_and_are_never_merged():
+    fig = figures.heatmap(np.ones((2, 3)), "M", row_labels=["x", "x"])
+    trace = _only_heatmap(fig)
+    assert list(trace.y) == ["1: x", "2: x"]  # a category axis would merge equal names
+    assert list(trace.x) == ["column 1", "column 2", "column 3"]
+    assert fig.layout.xaxis.type == "category" and fig.layout.yaxis.autorange == "reversed"
+
+
+def test_x_and_as_share_one_colour_range(factory_run):
+    data, result = factory_run
+    figs = figures.result_figures(data.X, result.approximation, result.A, result.S,
+                                  row_labels=data.row_labels, col_labels=data.col_labels)
+    assert set(figs) == {"X", "AS", "residual", "A", "S"}
+    x, a_s = _only_heatmap(figs["X"]), _only_heatmap(figs["AS"])
+    assert (x.zmin, x.zmax) == (a_s.zmin, a_s.zmax)
+    assert x.zmax >= max(data.X.max(), result.approximation.max()) - 1e-12
+    assert x.colorscale == a_s.colorscale
+    assert list(_only_heatmap(figs["A"]).y) == list(data.row_labels)
+    assert list(_only_heatmap(figs["S"]).x) == list(data.col_labels)
+    assert list(_only_heatmap(figs["S"]).y) == ["factor 1", "factor 2", "factor 3"]
+
+
+def test_residual_is_centred_at_zero(factory_run):
+    data, result = factory_run
+    trace = _only_heatmap(figures.result_figures(data.X, result.approximation, result.A,
+                                                 result.S)["residual"])
+    assert trace.zmid == 0 and trace.zmin == -trace.zmax
+    R = data.X - result.approximation
+    assert trace.zmax == pytest.approx(np.abs(R).max())
+    assert trace.colorscale != _only_heatmap(figures.heatmap(data.X, "X")).colorscale
+
+
+def test_residual_is_blank_on_missing_cells():
+    X = np.ones((3, 3))
+    mask = np.ones((3, 3), dtype=bool)
+    mask[1, 1] = False
+    R = figures.residual(X, np.zeros((3, 3)), mask)
+    assert np.isnan(R[1, 1]) and np.nansum(R) == 8
+
+
+def test_negative_factors_get_a_diverging_scale():
+    trace = _only_heatmap(figures.heatmap(np.array([[1.0, -2.0], [0.5, 3.0]]), "A"))
+    assert trace.zmid == 0 and trace.zmin == -3.0 and trace.zmax == 3.0
+    positive = _only_heatmap(figures.heatmap(np.array([[1.0, 2.0]]), "A"))
+    assert positive.zmin == 0 and positive.zmid is None
+
+
+def test_big_matrix_is_block_averaged_and_its_json_stays_small():
+    rng = np.random.default_rng(0)
+    M = rng.random((1200, 1100))
+    fig = figures.heatmap(M, "X")
+    trace = _only_heatmap(fig)
+    assert "block means" in fig.layout.title.text
+    assert tuple(fig.layout.meta["block"]) != (1, 1)
+    assert len(trace.y) * len(trace.x) <= figures.MAX_HEATMAP_CELLS
+    assert trace.y[0].startswith("rows row 1 …")
+    assert len(fig.to_json()) < 2_000_000  # the full matrix would be about 25 MB
+
+
+def test_convergence_shows_every_restart_and_the_best_bold(factory_run):
+    _, result = factory_run
+    fig = figures.convergence_figure(result)
+    assert len(fig.data) == len(result.all_errors)
+    best = fig.data[-1]
+    assert best.line.width > max(t.line.width for t in fig.data[:-1])
+    assert np.allclose(np.asarray(best.y, dtype=float), result.errors)
+    assert fig.layout.yaxis.type == "linear"
+
+
+def test_log_scale_has_no_zero_points():
+    result = factorize(factory_example().X, 3, "hals", niter=200, reinit=2, seed=1)
+    fig = figures.convergence_figure(result, log_y=True)
+    assert fig.layout.yaxis.type == "log"
+    assert all(np.asarray(t.y, dtype=float).min() > 0 for t in fig.data)
+
+
+def test_long_curves_are_thinned_keeping_the_end():
+    result = factorize(factory_example().X, 2, "mu", niter=5000, reinit=1, seed=0)
+    best = figures.convergence_figure(result).data[-1]
+    assert len(best.x) <= figures.MAX_CURVE_POINTS
+    assert best.x[-1] == 5000 and best.y[-1] == pytest.approx(result.errors[-1])
+
+
+def test_comparison_by_iteration_and_by_time(factory_run):
+    _, als = factory_run
+    hals = factorize(factory_example().X, 3, "hals", niter=50, reinit=2, seed=1)
+    results = {"als": als, "hals": hals}
+    by_iteration = figures.comparison_figure(results)
+    assert [t.name for t in by_iteration.data] == ["als", "hals"]
+    assert by_iteration.data[1].x[-1] == hals.n_iter
+    by_time = figures.comparison_figure(results, x_axis="time", log_y=True)
+    assert by_time.data[1].x[-1] == pytest.approx(hals.elapsed_s)
+    assert "evenly" in by_time.layout.xaxis.title.text
+    assert by_time.layout.yaxis.type == "log"
+    with pytest.raises(ValueError):
+        figures.comparison_figure(results, x_axis="seconds")
