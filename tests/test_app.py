@@ -1,0 +1,259 @@
+"""The app end to end through Streamlit's AppTest (no browser, no server).
+
+Each test starts from an empty result cache, so counting calls to the solver
+measures what one test's reruns do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nmf_core import factorize as real_factorize
+from nmf_core.ui import runs
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 60
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no error box (the page guard turns crashes into errors)."""
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def error_metric(at: AppTest) -> float:
+    return float(metric(at, "Relative error"))
+
+
+def page_text(at: AppTest) -> str:
+    """Every piece of text the page shows (for "no traceback" checks)."""
+    parts = []
+    for kind in ("markdown", "caption", "error", "warning", "info", "exception", "title",
+                 "code", "metric"):
+        for element in getattr(at, kind):
+            parts.append(str(getattr(element, "value", "")))
+            parts.append(str(getattr(element, "message", "")))
+    return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    runs.clear_cache()
+    yield
+    runs.clear_cache()
+
+
+@pytest.fixture
+def solver_calls(monkeypatch):
+    """Count calls to factorize made by the app."""
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("method"))
+        return real_factorize(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "factorize", counting)
+    return calls
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_workbench_opens_with_the_factory_example_already_factored():
+    at = app().run()
+    assert_clean(at)
+    assert at.selectbox(key="data").value == "factory"
+    assert error_metric(at) < 0.05  # hals, k = 3 on the exactly rank-3 example
+    assert metric(at, "Best restart").endswith("of 5")
+    assert len(at.get("plotly_chart")) == 6  # X, AS, residual, A, S, convergence
+    assert len(at.get("download_button")) == 3
+
+
+def test_compare_page_runs_every_chosen_method():
+    at = app().run()
+    at.switch_page("pages/compare.py").run()
+    assert_clean(at)
+    assert at.multiselect(key="methods").value == ["als", "rk", "hals", "mu"]
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["als", "rk", "hals", "mu"]
+    assert len(at.get("plotly_chart")) == 2
+    at.multiselect(key="methods").set_value(["hals"]).run()
+    assert list(at.dataframe[0].value["method"]) == ["hals"]
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def test_fewer_factors_fit_worse():
+    at = app(method="hals").run()
+    three = error_metric(at)
+    at.slider(key="k").set_value(1).run()
+    assert not at.exception
+    assert error_metric(at) > three + 0.1
+
+
+def test_method_seed_and_sampling_change_the_result():
+    at = app(method="als", sampling="random", niter="30", reinit="1").run()
+    base = error_metric(at)
+    at.slider(key="seed").set_value(2).run()
+    other_seed = error_metric(at)
+    assert other_seed != base
+    at.selectbox(key="sampling").set_value("sweep").run()
+    assert error_metric(at) != other_seed
+    at.selectbox(key="method").set_value("rk").run()
+    assert_clean(at)
+    assert at.slider(key="kacziter").value == 5  # shown for rk only
+
+
+def test_controls_follow_the_method():
+    at = app(method="hals").run()
+    keys = {w.key for w in (*at.slider, *at.selectbox, *at.toggle)}
+    assert "kacziter" not in keys and "sampling" not in keys and "nonnegative" in keys
+    at.selectbox(key="method").set_value("mu").run()
+    keys = {w.key for w in (*at.slider, *at.selectbox, *at.toggle)}
+    assert "nonnegative" not in keys
+    assert "non-negative by construction" in page_text(at)
+
+
+def test_url_sets_controls_and_hide_removes_them():
+    at = app(method="rk", k="2", init="nndsvd", hide="init,sampling").run()
+    assert_clean(at)
+    assert at.selectbox(key="method").value == "rk" and at.slider(key="k").value == 2
+    keys = {w.key for w in at.selectbox}
+    assert "init" not in keys and "sampling" not in keys
+    assert "init='nndsvd'" in page_text(at)  # the hidden control still takes the URL value
+
+
+def test_k_above_min_n_m_says_so():
+    at = app(k="15").run()  # the factory example is 12 × 10
+    assert not at.exception
+    assert any("larger than min(n, m) = 10" in w.value for w in at.warning)
+    assert at.slider(key="k").value == 10 and at.slider(key="k").max == 10
+
+
+def test_k_slider_stops_at_the_smaller_side_and_is_lowered_for_new_data(tmp_path):
+    at = app(data="synthetic", k="15").run()
+    assert at.slider(key="k").max == 20
+    at.selectbox(key="data").set_value("factory").run()
+    assert not at.exception
+    assert at.slider(key="k").value == 10
+    assert any("k = 15 is larger than min(n, m) = 10" in w.value for w in at.warning)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+GOOD_CSV = b",mon,tue,wed,thu\nmorning,1,2,0,4\nnoon,2,4,0,8\nnight,1,0,3,1\n"
+OTHER_CSV = b",mon,tue,wed,thu\nmorning,1,2,0,4\nnoon,2,4,0,8\nnight,1,0,3,2\n"
+BAD_CSV = b",mon,tue,wed,thu\nmorning,1,2,0,4\nnoon,2,lots,0,8\nnight,1,0,3,1\n"
+
+
+def upload(at: AppTest, content: bytes, name: str = "shop.csv") -> AppTest:
+    at.file_uploader(key="csv_file").set_value((name, content, "text/csv"))
+    return at.run()
+
+
+def test_good_csv_gives_a_result_and_a_bad_one_keeps_it():
+    at = app(data="csv", k="2").run()
+    assert not at.exception
+    assert at.info  # asks for a file, keeps showing the factory example meanwhile
+    upload(at, GOOD_CSV)
+    assert_clean(at)
+    assert "X is 3 × 4" in page_text(at)
+    good = metric(at, "Relative error")
+    upload(at, BAD_CSV, "broken.csv")
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "broken.csv" in message and "'lots'" in message and "line 3" in message
+    assert "Traceback" not in page_text(at)
+    assert metric(at, "Relative error") == good  # still the last good data
+    assert "Still showing: shop.csv" in page_text(at)
+
+
+def test_same_shape_csvs_with_different_numbers_give_different_results():
+    at = app(data="csv", k="2", method="hals").run()
+    upload(at, GOOD_CSV)
+    first = error_metric(at)
+    upload(at, OTHER_CSV, "other.csv")
+    assert error_metric(at) != first
+
+
+# --------------------------------------------------------------------------- responsiveness
+
+
+def test_display_only_toggle_and_page_switches_do_not_rerun_the_solver(solver_calls):
+    at = app().run()
+    assert solver_calls == ["hals"]
+    at.toggle(key="log_y").set_value(True).run()
+    assert_clean(at)
+    assert solver_calls == ["hals"]
+    at.switch_page("pages/compare.py").run()
+    computed = len(solver_calls)
+    at.switch_page("pages/workbench.py").run()
+    at.switch_page("pages/compare.py").run()
+    assert_clean(at)
+    assert len(solver_calls) == computed  # hals was cached; back and forth costs nothing
+
+
+def test_progress_bar_works_on_a_run_and_on_its_cached_replay(monkeypatch, solver_calls):
+    monkeypatch.setattr(runs, "PROGRESS_AFTER_S", 0.0)
+    monkeypatch.setattr(runs, "PROGRESS_EVERY_S", 0.0)
+    at = app(niter="50").run()
+    assert_clean(at)
+    at.run()  # a cache hit replays the bar's messages: they must have a place to go
+    assert_clean(at)
+    assert solver_calls == ["hals"]
+    assert error_metric(at) < 0.05
+
+
+def test_time_cap_cuts_a_run_short_with_a_warning(monkeypatch):
+    monkeypatch.setattr(runs, "MAX_SECONDS", 0.01)
+    at = app(data="synthetic", n="400", m="300", niter="2000", method="mu").run()
+    assert not at.exception
+    assert any("cut short" in w.value for w in at.warning)
+    assert int(metric(at, "Iterations").replace(",", "")) < 2000
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_every_restart_diverging_is_said_in_words(monkeypatch):
+    def diverging(*args, **kwargs):
+        result = real_factorize(*args, **kwargs)
+        return dataclasses.replace(
+            result, success=False, diverged=np.ones_like(result.diverged),
+            message="every restart diverged; showing the last finite iterate of restart 1")
+
+    monkeypatch.setattr(runs, "factorize", diverging)
+    at = app().run()
+    assert not at.exception
+    assert any("every restart diverged" in e.value.lower() for e in at.error)
+
+
+def test_internal_error_shows_no_traceback(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(runs, "factorize", broken)
+    at = app().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [runs.INTERNAL_ERROR]
+    text = page_text(at)
+    assert "Traceback" not in text and "secret internal detail" not in text
+    assert "RuntimeError" not in text
