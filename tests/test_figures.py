@@ -59,8 +59,16 @@ def test_residual_is_centred_at_zero(factory_run):
                                                  result.S)["residual"])
     assert trace.zmid == 0 and trace.zmin == -trace.zmax
     R = data.X - result.approximation
-    assert trace.zmax == pytest.approx(np.abs(R).max())
+    assert trace.zmax == pytest.approx(np.abs(R).max())  # als, 30 iterations: a visible misfit
     assert trace.colorscale != _only_heatmap(figures.heatmap(data.X, "X")).colorscale
+
+
+def test_round_off_residual_stays_pale():
+    X = np.arange(1.0, 7.0).reshape(2, 3)
+    AS = X + 1e-12
+    trace = _only_heatmap(figures.result_figures(X, AS, np.ones((2, 1)), np.ones((1, 3)))
+                          ["residual"])
+    assert trace.zmax == pytest.approx(figures.RESIDUAL_FLOOR * 6)
 
 
 def test_residual_is_blank_on_missing_cells():

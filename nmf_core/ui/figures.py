@@ -20,6 +20,7 @@ MAX_HEATMAP_CELLS = MAX_DISPLAY_CELLS
 MAX_CURVE_POINTS = 2000  # the best curve; every other restart gets a quarter
 SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu_r"  # red: data above the model (or positive), blue: below
+RESIDUAL_FLOOR = 0.01  # the residual's scale spans at least ±1% of X's largest value
 LOG_FLOOR = 1e-16  # an exact fit (error 0) cannot sit on a log axis
 HEATMAP_HEIGHT = 360
 
@@ -135,20 +136,23 @@ def heatmap(
 def result_figures(X, AS, A, S, *, mask=None, row_labels=None, col_labels=None,
                    max_cells: int = MAX_HEATMAP_CELLS) -> dict[str, go.Figure]:
     """The five heatmaps of a result, by name: "X" and "AS" on one colour range,
-    "residual" X − AS on a scale centred at 0 (NaN where ``mask`` is False),
+    "residual" X − AS on a scale centred at 0 (NaN where ``mask`` is False) that
+    spans at least ±:data:`RESIDUAL_FLOOR` of X's range,
     "A" (rows × factors) and "S" (factors × columns)."""
     X = np.asarray(X, dtype=float)
     if mask is not None:
         X = np.where(mask, X, np.nan)
     shared = value_range(X, AS)
+    R = residual(X, AS, mask)
+    # Round-off of a near-exact fit should look pale, not fill the whole scale.
+    r = max(symmetric_range(R)[1], RESIDUAL_FLOOR * max(abs(v) for v in shared))
     labels = dict(row_labels=row_labels, col_labels=col_labels, max_cells=max_cells)
     factors = [f"factor {i + 1}" for i in range(np.shape(A)[1])]
     return {
         "X": heatmap(X, "X: the data", zrange=shared, diverging=False, **labels),
         "AS": heatmap(AS, "AS: the approximation", zrange=shared, diverging=False, **labels),
-        "residual": heatmap(residual(X, AS, mask),
-                            "Residual X − AS (red: X above AS, blue: below)",
-                            diverging=True, **labels),
+        "residual": heatmap(R, "Residual X − AS (red: X above AS, blue: below)",
+                            zrange=(-r, r), diverging=True, **labels),
         "A": heatmap(A, "A (rows × factors)", row_labels=row_labels, col_labels=factors,
                      col_name="factor", max_cells=max_cells),
         "S": heatmap(S, "S (factors × columns)", row_labels=factors, col_labels=col_labels,
