@@ -186,6 +186,14 @@ def test_good_csv_gives_a_result_and_a_bad_one_keeps_it():
     assert "Still showing: shop.csv" in page_text(at)
 
 
+def test_uploaded_csv_follows_to_the_compare_page():
+    at = upload(app(data="csv", k="2").run(), GOOD_CSV)
+    at.switch_page("pages/compare.py").run()  # the uploader there starts empty
+    assert_clean(at)
+    assert "Using shop.csv, uploaded earlier" in page_text(at)
+    assert not at.info
+
+
 def test_same_shape_csvs_with_different_numbers_give_different_results():
     at = app(data="csv", k="2", method="hals").run()
     upload(at, GOOD_CSV)

@@ -20,7 +20,7 @@ from ..errors import NMFInputError
 from ..fingerprint import fingerprint
 from ..params import METHODS
 from ..solvers import MASKED_SOLVERS
-from .widgets import DATA_PARAMS, hidden_controls, param_widget
+from .widgets import DATA_PARAMS, hidden_controls, keep_across_pages, param_widget
 
 LAST_GOOD_KEY = "_last_good_matrix"
 CSV_MEMO_KEY = "_csv_memo"
@@ -115,17 +115,23 @@ def _uploaded_matrix(container) -> Matrix | None:
     """The uploaded CSV as a Matrix; None (after saying why) when there is none or it is bad.
 
     Each file is parsed once per session: reruns reuse the parsed matrix, or
-    repeat the same error.
+    repeat the same error.  The uploader forgets its file on a page switch, so
+    with no file the CSV loaded earlier in the session (if any) is used.
     """
     uploaded = container.file_uploader(
         "CSV file", type=CSV_TYPES, key="csv_file",
         help="Numbers only, non-negative; an optional header row and an optional first "
              "column of row names. Comma, semicolon or tab separated, UTF-8.")
     # Missing values: opt in, since a blank cell is more often a mistake.
+    keep_across_pages("csv_blank_missing")
     blank_is_missing = container.checkbox(
         "Blank cells are missing values", key="csv_blank_missing", bind="query-params",
         help="Fit only the filled cells (methods hals and mu). Off: a blank cell is an error.")
     if uploaded is None:
+        last = st.session_state.get(LAST_GOOD_KEY)
+        if last is not None and last.spec is None:  # a CSV from earlier (or another page)
+            container.caption(f"Using {last.name}, uploaded earlier; upload a file to replace it.")
+            return last
         st.info("Upload a CSV in the sidebar. Until then the previous data stays loaded.")
         return None
     memo_key = (uploaded.file_id, blank_is_missing)

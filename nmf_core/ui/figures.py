@@ -23,6 +23,9 @@ DIVERGING = "RdBu_r"  # red: data above the model (or positive), blue: below
 RESIDUAL_FLOOR = 0.01  # the residual's scale spans at least ±1% of X's largest value
 LOG_FLOOR = 1e-16  # an exact fit (error 0) cannot sit on a log axis
 HEATMAP_HEIGHT = 360
+# One colour per method on every chart (Streamlit's palette pairs similar hues).
+METHOD_COLOURS = {"als": "#1f77b4", "rk": "#ff7f0e", "hals": "#2ca02c", "mu": "#9467bd"}
+OTHER_COLOURS = ("#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
 def value_range(*matrices) -> tuple[float, float]:
@@ -168,9 +171,10 @@ def _curve(errors: np.ndarray, max_points: int, log_y: bool):
     return idx, y
 
 
-def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool) -> go.Figure:
+def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool,
+                   height: int = 340) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, font=dict(size=14)), height=340,
+        title=dict(text=title, font=dict(size=14)), height=height,
         margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
         hovermode="closest",
     )
@@ -181,7 +185,7 @@ def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool) -> go.
 
 
 def convergence_figure(result: NMFResult, *, log_y: bool = False,
-                       title: str = "Convergence") -> go.Figure:
+                       title: str = "Convergence", height: int = 340) -> go.Figure:
     """Relative error per iteration: every restart faint, the best one bold.
 
     Iteration 0 is the starting point.  Long runs are thinned to at most
@@ -207,7 +211,7 @@ def convergence_figure(result: NMFResult, *, log_y: bool = False,
         line=dict(width=3, color="#d62728"),
         hovertemplate="best restart<br>iteration %{x}<br>error %{y:.4g}<extra></extra>",
     ))
-    return _finish_curves(fig, title, "iteration", log_y)
+    return _finish_curves(fig, title, "iteration", log_y, height)
 
 
 def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iteration",
@@ -221,7 +225,9 @@ def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iterat
     if x_axis not in ("iteration", "time"):
         raise ValueError(f"x_axis must be 'iteration' or 'time'; got {x_axis!r}")
     fig = go.Figure()
+    others = iter(OTHER_COLOURS * (1 + len(results) // len(OTHER_COLOURS)))
     for name, result in results.items():
+        colour = METHOD_COLOURS.get(name) or next(others)
         idx, y = _curve(result.errors, MAX_CURVE_POINTS, log_y)
         if x_axis == "time":
             x = idx * (result.elapsed_s / max(1, len(result.errors) - 1))
@@ -229,8 +235,8 @@ def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iterat
         else:
             x = idx
             hover = f"{name}<br>iteration %{{x}}<br>error %{{y:.4g}}<extra></extra>"
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(width=2.5),
-                                 hovertemplate=hover))
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
+                                 line=dict(width=2.5, color=colour), hovertemplate=hover))
     x_title = ("iteration" if x_axis == "iteration"
                else "elapsed time (s; iterations spread evenly over each run's time)")
     title = "Best restart of each method, by " + ("iteration" if x_axis == "iteration"

@@ -113,6 +113,18 @@ def url_value(param: Param, key: str, default: Any, low=None, high=None) -> Any:
     return value
 
 
+def keep_across_pages(key: str) -> None:
+    """Carry a control's value to the next page that draws the same key.
+
+    Streamlit drops a widget's value when another page's script runs (the URL
+    binding only restores it on return to the same page); writing the value
+    back under its key before the widget is drawn keeps it, so the compare
+    page starts from the workbench's data and settings.
+    """
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+
+
 def _asked_number(param: Param, key: str) -> float | None:
     """The value this control had (session state) or the URL asks for, if a number."""
     kept = st.session_state.get(key)
@@ -158,6 +170,8 @@ def param_widget(
     label = label or LABELS.get(param.name, param.name)
     help = param.help if help is None else help
     default = param.default if default is None else default
+    if param.name not in hidden:
+        keep_across_pages(key)
 
     if param.choices is not None:
         options = list(param.choices if choices is None else choices)
@@ -252,6 +266,7 @@ def _method_multiselect(methods, defaults, key_prefix, hidden, container) -> tup
         asked = [m for text in st.query_params.get_all(key) for m in text.split(",")
                  if m in methods]
         return tuple(asked or default)
+    keep_across_pages(key)
     chosen = container.multiselect(LABELS["methods"], list(methods), default=default, key=key,
                                    help=PARAMS["method"].help, bind=BIND)
     return tuple(chosen)
