@@ -1,0 +1,342 @@
+"""CSV loading (accepted layouts, one clear error per problem) and safe export."""
+
+import csv
+import io
+import time
+
+import numpy as np
+import pytest
+
+from nmf_core import csvio
+from nmf_core.csvio import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_CELLS,
+    LoadedMatrix,
+    load_csv,
+    neutralise_label,
+    to_csv_bytes,
+)
+from nmf_core.errors import CSVFormatError, ParameterError
+
+GRID = [[1.0, 2.0], [3.0, 4.0]]
+
+
+def load(data, **options) -> LoadedMatrix:
+    return load_csv(io.BytesIO(data.encode() if isinstance(data, str) else data), **options)
+
+
+def error(data, **options) -> str:
+    with pytest.raises(CSVFormatError) as info:
+        load(data, **options)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+# Accepted variants -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "1,2\n3,4\n",
+    "1,2\n3,4",  # no final newline
+    "1,2\r\n3,4\r\n",  # CRLF
+    "1,2\r3,4\r",  # old Mac CR
+    "\n1,2\n\n  \n3,4\n\n",  # blank lines
+    "1;2\n3;4\n",
+    "1\t2\n3\t4\n",
+    '"1","2.0"\n"3",4\n',  # quoted numbers
+    " 1 , 2\n3 ,\t4 \n",  # surrounding spaces
+    '1, "2"\n 3 ,4\n',  # a space before a quote
+    "1e0,0.2E1\n+3,.4e1\n",  # scientific notation, sign, leading point
+])
+def test_plain_numeric_variants(text):
+    loaded = load(text)
+    assert loaded.values.tolist() == GRID
+    assert loaded.row_labels is None and loaded.col_labels is None and loaded.mask is None
+
+
+def test_values_are_c_contiguous_float64():
+    values = load("1,2\n3,4\n").values
+    assert values.dtype == np.float64 and values.flags.c_contiguous and values.shape == (2, 2)
+
+
+def test_utf8_bom_is_skipped():
+    loaded = load(b"\xef\xbb\xbfMon,Tue\n1,2\n3,4\n")
+    assert loaded.col_labels == ("Mon", "Tue") and loaded.values.tolist() == GRID
+
+
+def test_header_row():
+    loaded = load("Mon,Tue\n1,2\n3,4\n")
+    assert loaded.col_labels == ("Mon", "Tue") and loaded.row_labels is None
+    assert loaded.values.tolist() == GRID
+
+
+def test_index_column():
+    loaded = load("a,1,2\nb,3,4\n")
+    assert loaded.row_labels == ("a", "b") and loaded.col_labels is None
+    assert loaded.values.tolist() == GRID
+
+
+@pytest.mark.parametrize("corner", ["", "hour", '""'])
+def test_header_and_index(corner):
+    loaded = load(f"{corner},Mon,Tue\na,1,2\nb,3,4\n")
+    assert loaded.row_labels == ("a", "b") and loaded.col_labels == ("Mon", "Tue")
+    assert loaded.values.tolist() == GRID
+
+
+def test_pandas_to_csv_output_reads_back():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(GRID, index=["a", "b"], columns=[2019, 2020])  # numeric column names
+    loaded = load(frame.to_csv())
+    assert loaded.row_labels == ("a", "b") and loaded.col_labels == ("2019", "2020")
+    assert loaded.values.tolist() == GRID
+
+
+def test_header_one_cell_short_like_r_write_table():
+    loaded = load('"Mon" "Tue"\n'.replace(" ", "\t") + "a\t1\t2\nb\t3\t4\n")
+    assert loaded.row_labels == ("a", "b") and loaded.col_labels == ("Mon", "Tue")
+
+
+def test_single_column_with_header():
+    loaded = load("count\n1\n2\n")
+    assert loaded.col_labels == ("count",) and loaded.values.tolist() == [[1.0], [2.0]]
+
+
+def test_single_row():
+    assert load("1,2,3\n").values.tolist() == [[1.0, 2.0, 3.0]]
+    assert load("a,1,2\n").row_labels == ("a",)
+
+
+def test_labels_may_hold_delimiters_and_quotes_when_quoted():
+    loaded = load('"Smith, J",1,2\n"say ""hi""",3,4\n')
+    assert loaded.row_labels == ("Smith, J", 'say "hi"')
+
+
+def test_semicolon_chosen_over_commas_inside_labels():
+    loaded = load("name;x;y\nSmith, J;1;2\nDoe, A;3;4\n")
+    assert loaded.row_labels == ("Smith, J", "Doe, A") and loaded.values.tolist() == GRID
+
+
+def test_path_str_pathlike_binary_and_text_file_objects_agree(tmp_path):
+    text = ",Mon,Tue\na,1,2\nb,3,4\n"
+    path = tmp_path / "x.csv"
+    path.write_text(text)
+    results = [load_csv(path), load_csv(str(path)), load_csv(io.BytesIO(text.encode())),
+               load_csv(io.StringIO(text))]
+    with open(path, "rb") as binary, open(path, encoding="utf-8") as textual:
+        results += [load_csv(binary), load_csv(textual)]
+    for loaded in results:
+        assert loaded.values.tolist() == GRID
+        assert loaded.row_labels == ("a", "b") and loaded.col_labels == ("Mon", "Tue")
+
+
+def test_missing_path_raises_oserror():
+    with pytest.raises(FileNotFoundError):
+        load_csv("no-such-file.csv")
+
+
+# Missing values ----------------------------------------------------------------------
+
+def test_blank_cells_are_masked_when_allowed():
+    loaded = load("1,,3\n4,5, \n", missing="mask")
+    assert loaded.values.tolist() == [[1.0, 0.0, 3.0], [4.0, 5.0, 0.0]]
+    assert loaded.mask.tolist() == [[True, False, True], [True, True, False]]
+    assert load("1,2\n3,4\n", missing="mask").mask.all()
+
+
+def test_mask_does_not_allow_nan_text():
+    assert "not finite" in error("1,nan\n3,4\n", missing="mask")
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("1,2,3\n,,\n4,5,6\n", "line 2 has no values"),
+    ("1,,3\n4,,6\n", "column 2 has no values"),
+    ("Mon,Tue\n1,\n2,\n", "column 2 ('Tue') has no values"),
+    (",\n,\n", "every cell is blank"),
+])
+def test_mask_rejects_an_empty_row_column_or_matrix(text, needle):
+    assert needle in error(text, missing="mask")
+
+
+# Errors: one line, the problem, the first place ---------------------------------------
+
+@pytest.mark.parametrize("data,needles", [
+    ("", ["empty"]),
+    ("\n \r\n\n", ["empty"]),
+    (b"\xef\xbb\xbf", ["empty"]),
+    ("Mon,Tue\n", ["header", "no data rows"]),
+    (",Mon,Tue\n", ["header", "no data rows"]),
+    ("Day,Mon,Tue\nx,1,2\ny,3,4\nz,5,abc\n",
+     ["non-numeric", "'abc'", "line 4, column 3 ('Tue')"]),
+    ("1,2\n3,abc\n", ["non-numeric", "'abc'", "line 2, column 2"]),
+    ("1,2\n\n3,x\n4,y\n", ["'x'", "line 3, column 2"]),  # the first of two, blank line counted
+    ("1;2,5\n3;4\n", ["'2,5'", "line 1, column 2", "decimal comma"]),
+    ('1,"2\n3,4\n', ["line 1, column 2", "quote"]),
+    ("1,2\n3,\n", ["missing value", "blank", "line 2, column 2"]),
+    ("1,2\n3,  \n", ["missing value", "line 2, column 2"]),
+    ("1,2,3\n-1,-2,4\n5,6,-7\n",
+     ["3 negative values", "the first is -1", "line 2, column 1"]),
+    ("Mon,Tue\n1,2\n3,-0.5\n", ["1 negative value;", "-0.5", "line 3, column 2 ('Tue')"]),
+    ("1,2\n3,4,5\n", ["ragged", "line 2 has 3 cells, expected 2"]),
+    ("1,2,3\n4,5\n", ["line 2 has 2 cells, expected 3"]),
+    ("0,0\n0.0,0e5\n", ["all entries are zero", "nothing to factor"]),
+    (b"1,2\n3,\xe9\n", ["not UTF-8", "0xE9", "line 2"]),
+    (b"1,2\r\n3,4\r\n\xff", ["not UTF-8", "line 3"]),
+])
+def test_each_problem_has_a_clear_message(data, needles):
+    message = error(data)
+    for needle in needles:
+        assert needle in message, message
+
+
+@pytest.mark.parametrize("spelling", [
+    "nan", "NaN", "NAN", "-nan", "inf", "-inf", "+inf", "Inf", "Infinity", "-Infinity",
+    "infinity", "1e999", "-1e999",
+])
+def test_non_finite_spellings(spelling):
+    message = error(f"1,2\n3,{spelling}\n")
+    assert "not finite" in message and f"'{spelling}'" in message and "line 2, column 2" in message
+
+
+@pytest.mark.parametrize("cell", ["1_000", "١", "0x10", "1.2.3", "5%", "--1", "1e", "e5"])
+def test_what_python_float_might_take_is_still_text(cell):
+    assert "non-numeric" in error(f"1,2\n3,{cell}\n")
+
+
+@pytest.mark.parametrize("data,kind", [
+    (b"PK\x03\x04\x14\x00\x06\x00", "xlsx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", ".xls"),
+    (b"%PDF-1.7\n", "PDF"),
+    (b"\x1f\x8b\x08\x00", "gzip"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xfeM\x00o\x00n\x00", "UTF-16"),
+    (b"1,2\n3,\x004\n", "NUL"),
+])
+def test_binary_input_is_named(data, kind):
+    message = error(data)
+    assert "not a text CSV" in message and kind in message
+
+
+def test_a_long_cell_is_shortened_in_the_message():
+    message = error("1,2\n3," + "x" * 10_000 + "\n")
+    assert len(message) < 200 and "line 2, column 2" in message
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_format_error():
+    assert "line 2" in error('1,2\n3,"' + "9" * 200_000 + '"\n')
+
+
+def test_control_characters_stay_on_one_line():
+    error("Mon,Tue\n1,a\u2028b\n")  # error() asserts a single line
+
+
+# Limits: checked on the raw bytes, before any parsing ---------------------------------
+
+@pytest.fixture
+def no_parsing(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("the CSV was parsed")
+    monkeypatch.setattr(csvio.csv, "reader", fail)
+
+
+def test_default_limits():
+    assert DEFAULT_MAX_CELLS == 5_000_000 and DEFAULT_MAX_BYTES >= 100 * 1024 * 1024
+
+
+def test_over_the_byte_limit_is_rejected_without_parsing(no_parsing):
+    big = io.BytesIO(b"1," * 25_000_000)  # 50 MB
+    start = time.perf_counter()
+    with pytest.raises(CSVFormatError, match=r"over the limit of 1,000 bytes \(max_bytes\)"):
+        load_csv(big, max_bytes=1000)
+    assert time.perf_counter() - start < 0.5
+    assert big.tell() == 1001  # read no further than the limit
+
+
+def test_a_file_over_the_byte_limit_is_not_read(tmp_path, no_parsing, monkeypatch):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"1,2\n" * 1000)
+    monkeypatch.setattr(csvio, "open", lambda *a, **k: pytest.fail("opened"), raising=False)
+    with pytest.raises(CSVFormatError, match=r"4,000 bytes, over the limit of 100 bytes"):
+        load_csv(path, max_bytes=100)
+
+
+def test_over_the_cell_limit_is_rejected_without_parsing(no_parsing):
+    with pytest.raises(CSVFormatError,
+                       match=r"about 1,002 cells, over the limit of 1,000 \(max_cells\)"):
+        load(b"1,2\n" * 501, max_cells=1000)
+
+
+def test_binary_input_is_rejected_without_parsing(no_parsing):
+    with pytest.raises(CSVFormatError, match="xlsx"):
+        load(b"PK\x03\x04" + b"1,2\n" * 100)
+
+
+def test_exactly_at_the_limits_is_fine():
+    data = b"1,2\n3,4"
+    assert load(data, max_bytes=len(data), max_cells=4).values.tolist() == GRID
+
+
+@pytest.mark.parametrize("options,needle", [
+    ({"missing": "drop"}, "missing must be"),
+    ({"max_cells": 0}, "max_cells"),
+    ({"max_cells": 1.5}, "max_cells"),
+    ({"max_cells": True}, "max_cells"),
+    ({"max_bytes": -1}, "max_bytes"),
+])
+def test_bad_options(options, needle):
+    with pytest.raises(ParameterError, match=needle):
+        load("1,2\n", **options)
+
+
+def test_bytes_are_not_a_source():
+    with pytest.raises(ParameterError, match="BytesIO"):
+        load_csv(b"1,2\n")
+
+
+# Export ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rows,cols", [(None, None), (("a", "b", "c"), None),
+                                       (None, ("x", "y")), (("a", "b", "c"), ("x", "y"))])
+def test_round_trip_is_exact(rows, cols):
+    rng = np.random.default_rng(0)
+    matrix = rng.random((3, 2)) * np.array([1e-300, 1e300])
+    matrix[0, 0] = 5e-324  # the smallest subnormal
+    matrix[1, 1] = 0.0
+    loaded = load(to_csv_bytes(matrix, rows, cols))
+    assert loaded.values.tobytes() == matrix.tobytes()
+    assert loaded.row_labels == rows and loaded.col_labels == cols
+
+
+def test_round_trip_of_awkward_labels():
+    rows = ("Smith, J", 'say "hi"', "two\nlines", "CR\rand CRLF\r\n", "naïve ☕")
+    cols = ("2019", "")  # numeric and blank column names survive behind the empty corner
+    matrix = np.arange(10.0).reshape(5, 2) + 1
+    loaded = load(to_csv_bytes(matrix, rows, cols))
+    assert loaded.row_labels == rows[:-2] + ("CR\rand CRLF",) + rows[-1:]
+    assert loaded.col_labels == cols and np.array_equal(loaded.values, matrix)
+
+
+def test_export_writes_nan_as_a_blank_that_masking_reads_back():
+    matrix = np.array([[1.0, np.nan], [2.0, 3.0]])
+    loaded = load(to_csv_bytes(matrix), missing="mask")
+    assert loaded.mask.tolist() == [[True, False], [True, True]]
+
+
+@pytest.mark.parametrize("label", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx",
+                                   "=HYPERLINK(\"http://x\",\"y\")"])
+def test_formula_injection_is_neutralised(label):
+    assert neutralise_label(label) == "'" + label
+    data = to_csv_bytes([[1.0]], [label], [label])
+    cells = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    assert cells == [["", "'" + label], ["'" + label, "1.0"]]
+
+
+@pytest.mark.parametrize("label", ["Mon", "a=b", "x-1", "", " =1", "'quoted"])
+def test_harmless_labels_are_kept(label):
+    assert neutralise_label(label) == label
+
+
+def test_export_checks_its_arguments():
+    with pytest.raises(ValueError, match="2-D"):
+        to_csv_bytes([1.0, 2.0])
+    with pytest.raises(ValueError, match="row_labels has 1 labels for 2 rows"):
+        to_csv_bytes(np.ones((2, 2)), row_labels=["a"])
