@@ -86,7 +86,7 @@ def test_workbench_opens_with_the_factory_example_already_factored():
 
 def test_compare_page_runs_every_chosen_method():
     at = app().run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     assert_clean(at)
     assert at.multiselect(key="methods").value == ["als", "rk", "hals", "mu"]
     table = at.dataframe[0].value
@@ -94,6 +94,50 @@ def test_compare_page_runs_every_chosen_method():
     assert len(at.get("plotly_chart")) == 2
     at.multiselect(key="methods").set_value(["hals"]).run()
     assert list(at.dataframe[0].value["method"]) == ["hals"]
+
+
+def factory_page(**query) -> AppTest:
+    at = app(**query).run()
+    return at.switch_page("app_pages/factory.py").run()
+
+
+def test_factory_page_reproduces_the_documents_printed_error():
+    at = factory_page()
+    assert_clean(at)
+    finals = [m.value for m in at.metric if m.label == "Final error"]
+    assert finals[0] == "0.6964"  # nmfals(X, 3, 100, 10) after np.random.seed(1)
+    assert float(finals[1]) < 0.05 and float(finals[2]) < 0.05  # corrected als, hals
+    negatives = [m.value for m in at.metric if m.label == "Negatives"]
+    assert int(negatives[0]) > 0 and negatives[1:] == ["0", "0"]
+    assert [s.value for s in at.slider if s.key in ("fx_niter", "fx_reinit", "fx_seed")] == [
+        100, 10, 1]
+    table = at.dataframe[0].value
+    assert list(table["variant"]) == ["as written (als)", "Corrected als", "hals"]
+    assert table["mean"].iloc[1] > table["mean"].iloc[0]  # corrected finds the factories
+
+
+def test_factory_defects_are_measured_live():
+    from nmf_core.data import factory_example
+    from nmf_core.documents import run_as_written
+
+    at = factory_page(fx_reinit="4")
+    assert_clean(at)
+    text = page_text(at)
+    for title in ("Only the first k rows", "last restart is returned", "curve is the last run",
+                  "written at one index", "non-negative", "can crash"):
+        assert title in text
+    X = factory_example().X
+    finals = [run_as_written("als", X, 3, 100, 5, j, 1).rel_error for j in range(1, 5)]
+    assert ", ".join(f"{e:.4f}" for e in finals) in text
+    assert "wrote 1 of the 100 entries" in text
+
+
+def test_factory_shows_the_documents_code_failing_in_words():
+    at = factory_page(fx_method="rk", fx_k="1")
+    assert not at.exception
+    assert len(at.error) == 1 and "documents' code failed" in at.error[0].value
+    assert "NaN or inf" in at.error[0].value
+    assert len([m for m in at.metric if m.label == "Final error"]) == 2  # the others still run
 
 
 # --------------------------------------------------------------------------- controls
@@ -188,7 +232,7 @@ def test_good_csv_gives_a_result_and_a_bad_one_keeps_it():
 
 def test_uploaded_csv_follows_to_the_compare_page():
     at = upload(app(data="csv", k="2").run(), GOOD_CSV)
-    at.switch_page("pages/compare.py").run()  # the uploader there starts empty
+    at.switch_page("app_pages/compare.py").run()  # the uploader there starts empty
     assert_clean(at)
     assert "Using shop.csv, uploaded earlier" in page_text(at)
     assert not at.info
@@ -211,10 +255,10 @@ def test_display_only_toggle_and_page_switches_do_not_rerun_the_solver(solver_ca
     at.toggle(key="log_y").set_value(True).run()
     assert_clean(at)
     assert solver_calls == ["hals"]
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     computed = len(solver_calls)
-    at.switch_page("pages/workbench.py").run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/workbench.py").run()
+    at.switch_page("app_pages/compare.py").run()
     assert_clean(at)
     assert len(solver_calls) == computed  # hals was cached; back and forth costs nothing
 

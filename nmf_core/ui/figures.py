@@ -214,6 +214,22 @@ def convergence_figure(result: NMFResult, *, log_y: bool = False,
     return _finish_curves(fig, title, "iteration", log_y, height)
 
 
+def error_curve_figure(iterations, errors, *, title: str = "Convergence", name: str = "error",
+                       log_y: bool = False, height: int = 340) -> go.Figure:
+    """One error curve at the given iterations (markers when it has few points,
+    as the documents' nmfrk, which writes a single entry)."""
+    x = np.asarray(iterations)
+    y = np.asarray(errors, dtype=float)
+    idx = thin_indices(len(y), MAX_CURVE_POINTS)
+    x, y = x[idx], (np.maximum(y[idx], LOG_FLOOR) if log_y else y[idx])
+    fig = go.Figure(go.Scatter(
+        x=x, y=y, mode="lines+markers" if len(y) <= 20 else "lines", name=name,
+        line=dict(width=3, color="#7f7f7f"), marker=dict(size=9),
+        hovertemplate=f"{name}<br>iteration %{{x}}<br>error %{{y:.4g}}<extra></extra>",
+    ))
+    return _finish_curves(fig, title, "iteration", log_y, height)
+
+
 def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iteration",
                       log_y: bool = False) -> go.Figure:
     """Each method's best curve on one chart, against iteration or elapsed time.

@@ -9,11 +9,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ..csvio import to_csv_bytes
+from ..metrics import match_factors, negative_count
 from ..result import NMFResult
 from . import figures
 from .data_source import Matrix
 
 CHART_CONFIG = {"displaylogo": False}
+
+
+def format_error(error: float) -> str:
+    """A relative error in at most 8 characters (metric boxes are narrow)."""
+    return f"{error:.4g}" if error >= 1e-4 else f"{error:.1e}"
 
 
 def factor_names(k: int) -> list[str]:
@@ -35,7 +41,7 @@ def metrics_row(result: NMFResult) -> None:
     """Relative error, time, iterations, best restart and diverged restarts."""
     reinit = len(result.diverged)
     columns = st.columns(5)
-    columns[0].metric("Relative error", f"{result.rel_error:.4g}",
+    columns[0].metric("Relative error", format_error(result.rel_error),
                       help="‖X − AS‖_F / ‖X‖_F of the best restart (observed cells only "
                            "when some are missing)")
     columns[1].metric("Elapsed", f"{result.elapsed_s:.2f} s",
@@ -145,3 +151,36 @@ def comparison_table(results: dict[str, NMFResult]) -> None:
         "final relative error": st.column_config.NumberColumn(format="%.4g"),
         "time (s)": st.column_config.NumberColumn(format="%.3f"),
     })
+
+
+def variant_summary(matrix: Matrix, *, A, S, rel_error: float, curve: go.Figure,
+                    key: str) -> None:
+    """One variant of a run: its error, its negative entries, AS next to X's
+    colour scale, and its convergence curve."""
+    AS = A @ S
+    left, right = st.columns(2)
+    left.metric("Final error", format_error(rel_error), help="‖X − AS‖_F / ‖X‖_F at the end")
+    right.metric("Negatives", f"{negative_count(A, S):,}",
+                 help=f"Negative entries in A and S, of {A.size + S.size:,}; NMF allows none")
+    chart(figures.heatmap(AS, "AS", row_labels=matrix.row_labels, col_labels=matrix.col_labels,
+                          zrange=figures.value_range(matrix.X, AS), height=300),
+          key=f"{key}_AS")
+    chart(curve, key=f"{key}_curve")
+
+
+def recovery_table(A_true, found: dict[str, object], factor_word: str = "factor") -> None:
+    """How well each variant recovered the true factors: cosine similarity of
+    each true column of A with the recovered column matched to it (1 = same
+    shape, up to scale), after undoing the order with match_factors."""
+    rows = []
+    for name, A in found.items():
+        if A is None:
+            continue
+        match = match_factors(A_true, A)
+        row = {"variant": name}
+        for i, similarity in enumerate(match.similarity):
+            found_as = "none" if match.order[i] < 0 else f"{match.order[i] + 1}"
+            row[f"{factor_word} {i + 1}"] = f"{similarity:.3f} (found as {found_as})"
+        row["mean"] = round(match.mean_similarity, 3)
+        rows.append(row)
+    st.dataframe(rows, hide_index=True, width="stretch")
