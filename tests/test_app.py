@@ -7,6 +7,7 @@ measures what one test's reruns do.
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nmf_core import factorize as real_factorize
-from nmf_core.ui import runs
+from nmf_core.csvio import load_csv
+from nmf_core.ui import panels, runs
+from nmf_core.ui.data_source import matrix_from_csv
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60
@@ -246,7 +249,48 @@ def test_same_shape_csvs_with_different_numbers_give_different_results():
     assert error_metric(at) != first
 
 
+def test_blank_cells_are_an_error_until_marked_missing():
+    at = app(data="csv", k="2", method="als").run()
+    upload(at, GOOD_CSV.replace(b"noon,2,4,0,8", b"noon,2,4,,8"), "gaps.csv")
+    assert "blank cell" in at.error[0].value
+    at.checkbox(key="csv_blank_missing").check().run()
+    assert_clean(at)
+    assert at.selectbox(key="method").options == ["hals", "mu"]  # the methods that can mask
+    assert "X is 3 × 4, 1 missing." in page_text(at)
+
+
+def test_downloads_keep_the_labels():
+    matrix = matrix_from_csv(GOOD_CSV, "shop.csv", False)
+    result = real_factorize(matrix.X, 2, "hals", seed=1)
+    files = panels.download_files(matrix, result)
+    assert set(files) == {"A.csv", "S.csv", "AS.csv"}
+    A = load_csv(io.BytesIO(files["A.csv"]()))
+    assert A.row_labels == ("morning", "noon", "night")
+    assert A.col_labels == ("factor 1", "factor 2")
+    assert np.array_equal(A.values, result.A)
+    AS = load_csv(io.BytesIO(files["AS.csv"]()))
+    assert AS.col_labels == ("mon", "tue", "wed", "thu")
+
+
 # --------------------------------------------------------------------------- responsiveness
+
+
+def test_big_matrix_heatmaps_are_block_averaged_and_small():
+    at = app(data="synthetic", n="1000", m="600", k="2", niter="20", reinit="1").run()
+    assert_clean(at)
+    specs = [len(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert max(specs) < 2_000_000  # the full 600,000 cells would be about 14 MB each
+    assert sum("mean of a" in c.value for c in at.caption) == 3  # X, AS and the residual
+
+
+def test_time_budget_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv(runs.MAX_SECONDS_ENV, "2.5")
+    assert runs._budget_from_env() == 2.5
+    for bad in ("nonsense", "-1", "inf"):
+        monkeypatch.setenv(runs.MAX_SECONDS_ENV, bad)
+        assert runs._budget_from_env() == runs.DEFAULT_MAX_SECONDS
+    monkeypatch.delenv(runs.MAX_SECONDS_ENV)
+    assert runs._budget_from_env() == runs.DEFAULT_MAX_SECONDS
 
 
 def test_display_only_toggle_and_page_switches_do_not_rerun_the_solver(solver_calls):
