@@ -122,10 +122,11 @@ def clear_cache() -> None:
 
 
 def show_outcome(result: NMFResult) -> bool:
-    """Say how a run ended: an error if every restart diverged, a warning if it
-    was cut short.  Returns False when there is no usable result."""
+    """Say how a run ended: an error if every restart diverged (the page still
+    shows that last finite iterate, as the message says), a warning if it was
+    cut short.  Returns False when every restart diverged."""
     if not result.success:
-        st.error(f"No usable result: {result.message}.")
+        st.error(result.message[:1].upper() + result.message[1:] + ".")
         return False
     if result.truncated:
         st.warning(f"This run was {result.message}; showing the best result so far. "
