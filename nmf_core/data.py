@@ -46,7 +46,7 @@ FACTORY_FACTORS = np.array(
     ],
     dtype=float,
 ).T
-# The documents' weights: np.random.seed(1); np.random.randint(0, 2, size=(3, 10)).
+# The documents' weights: their randint(0, 2, size=(3, 10)) draw after seeding with 1.
 FACTORY_WEIGHTS = np.array(
     [
         [1, 1, 0, 0, 1, 1, 1, 1, 1, 0],

@@ -33,6 +33,10 @@ class Param:
     choices: tuple[str, ...] | None = None
     ui_high: float | None = None
     optional: bool = False
+    methods: tuple[str, ...] = ("als", "rk", "hals", "mu")  # the methods that use it
+
+    def applies_to(self, method: str) -> bool:
+        return method in self.methods
 
     @property
     def slider_high(self) -> float | None:
@@ -94,7 +98,7 @@ _ALL = (
     Param("niter", int, 200, "Outer iterations per restart.", low=1, high=100_000, ui_high=2000),
     Param("kacziter", int, 5,
           "Kaczmarz projection steps per column of S and per row of A (rk only).",
-          low=1, high=1000, ui_high=50),
+          low=1, high=1000, ui_high=50, methods=("rk",)),
     Param("reinit", int, 5,
           "Independent restarts from different random starts; the best final error wins.",
           low=1, high=100, ui_high=20),
@@ -107,15 +111,15 @@ _ALL = (
     Param("sampling", str, "sweep",
           "als and rk only. random: the documents' step, one random column of S and one "
           "random row of A per iteration. sweep: every column, then every row, vectorised.",
-          choices=("random", "sweep")),
+          choices=("random", "sweep"), methods=("als", "rk")),
     Param("row_sampling", str, "norm",
           "rk only. How Kaczmarz rows are drawn: norm (probability proportional to the "
           "squared row norm, Strohmer-Vershynin) or uniform (as in the documents). "
           "Zero rows are never drawn.",
-          choices=("norm", "uniform")),
+          choices=("norm", "uniform"), methods=("rk",)),
     Param("nonnegative", bool, True,
           "Project A and S onto >= 0 after each update (this is what makes it NMF). "
-          "mu is non-negative by construction.",),
+          "mu is non-negative by construction.", methods=("als", "rk", "hals")),
     Param("max_seconds", float, None,
           "Wall-clock cap per run: stop and return the best iterate so far when reached.",
           low=0.01, high=86_400.0, optional=True),

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import shlex
 
+from .params import PARAMS
+
 # The settings that decide a result; max_seconds is left out (a time cap is
 # not reproducible) and so are settings the chosen method ignores.
-_RESULT_PARAMS = ("niter", "reinit", "seed", "init", "nonnegative")
-_METHOD_PARAMS = {"als": ("sampling",), "rk": ("sampling", "kacziter", "row_sampling"),
-                  "hals": (), "mu": ()}
+_RESULT_PARAMS = ("niter", "reinit", "seed", "init", "nonnegative", "sampling", "kacziter",
+                  "row_sampling")
 
 
 def _settings(params: dict) -> dict:
-    names = _RESULT_PARAMS + _METHOD_PARAMS[params["method"]]
-    return {name: params[name] for name in names}
+    return {name: params[name] for name in _RESULT_PARAMS
+            if PARAMS[name].applies_to(params["method"])}
 
 
 def python_code(source: str, params: dict, csv: bool = False) -> str:

@@ -46,12 +46,6 @@ LABELS = {
 # Which methods a setting changes anything for (a setting missing here applies
 # to every method).  Hidden settings keep their defaults, so a change to one
 # the method ignores never misses the result cache.
-APPLIES_TO: dict[str, tuple[str, ...]] = {
-    "kacziter": ("rk",),
-    "row_sampling": ("rk",),
-    "sampling": ("als", "rk"),
-    "nonnegative": ("als", "rk", "hals"),  # mu is non-negative by construction
-}
 SOLVER_SETTINGS = ("k", "niter", "kacziter", "reinit", "seed", "init", "sampling",
                    "row_sampling", "nonnegative")
 
@@ -75,7 +69,7 @@ DATA_PARAMS: dict[str, Param] = {p.name: p for p in (
 
 def applies(name: str, method: str) -> bool:
     """Whether setting ``name`` changes the result of ``method``."""
-    return method in APPLIES_TO.get(name, METHODS)
+    return PARAMS[name].applies_to(method) if name in PARAMS else True
 
 
 def hidden_controls() -> frozenset[str]:

@@ -1,0 +1,54 @@
+"""House rules that keep the architecture honest."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_outside_ui_imports_no_streamlit_or_plotly():
+    core = [p for p in (ROOT / "nmf_core").rglob("*.py") if "ui" not in p.relative_to(
+        ROOT / "nmf_core").parts]
+    assert core
+    for path in core:
+        assert not _imports(path) & {"streamlit", "plotly"}, path
+
+
+def test_no_global_random_state_outside_the_documents_module():
+    pattern = re.compile(r"np\.random\.(seed|rand|randn|randint|random|choice|shuffle|"
+                         r"permutation|uniform|normal)\(")
+    for path in [*(ROOT / "nmf_core").rglob("*.py"), *(ROOT / "app_pages").glob("*.py"),
+                 ROOT / "app.py"]:
+        if path.name == "documents.py":
+            continue
+        assert not pattern.search(path.read_text()), path
+
+
+def test_page_scripts_do_not_live_in_a_pages_folder():
+    """A folder named pages/ beside app.py switches Streamlit into its legacy
+    multipage mode (PagesManager.uses_pages_directory): deep links such as
+    /compare then run without navigation until / is opened once."""
+    assert not (ROOT / "pages").exists()
+    pages = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
+    assert "workbench.py" in pages and "factory.py" in pages
+    app = (ROOT / "app.py").read_text()
+    for name in pages:
+        assert f"app_pages/{name}" in app, name
+
+
+def test_pages_stay_thin():
+    """Pages read widgets, call the core and draw: no numpy arithmetic of their own."""
+    for path in (ROOT / "app_pages").glob("*.py"):
+        assert "numpy" not in _imports(path), path
