@@ -324,6 +324,14 @@ def test_time_cap_cuts_a_run_short_with_a_warning(monkeypatch):
     assert not at.exception
     assert any("cut short" in w.value for w in at.warning)
     assert int(metric(at, "Iterations").replace(",", "")) < 2000
+    # the estimate warned before the run, naming the slider to lower
+    assert any("estimated at about" in w.value and "lower niter (now 2000)" in w.value
+               for w in at.warning)
+
+
+def test_no_budget_warning_for_a_quick_run():
+    at = app().run()
+    assert not any("estimated at about" in w.value for w in at.warning)
 
 
 # --------------------------------------------------------------------------- errors

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from ..budget import estimate_seconds, slider_to_lower
 from ..errors import NMFInputError
 from ..factorize import factorize
 from ..result import NMFResult
@@ -99,9 +100,24 @@ def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
     at :data:`MAX_SECONDS`.  Raises NMFInputError for bad settings or data."""
     settings = dict(settings)
     settings.setdefault("max_seconds", MAX_SECONDS)
+    warn_if_over_budget(matrix.X.shape, settings)
     key = tuple(sorted(settings.items()))
     return _cached_factorize(matrix.fingerprint, key, label or settings["method"],
                              matrix.X, matrix.mask)
+
+
+def warn_if_over_budget(shape, settings: dict[str, Any]) -> None:
+    """Before a run: if its estimated time passes the cap, say so and name the slider."""
+    cap = settings["max_seconds"]
+    method, niter, reinit = settings["method"], settings["niter"], settings["reinit"]
+    kacziter = settings.get("kacziter", 1)
+    estimate = estimate_seconds(shape, settings["k"], method, niter, reinit, kacziter,
+                                settings.get("sampling", "sweep"))
+    if cap is not None and estimate > cap:
+        st.warning(f"This run is estimated at about {estimate:.0f} s, more than the {cap:g} s "
+                   f"limit, so it will stop early with its best result so far. To let it "
+                   f"finish, {slider_to_lower(settings['k'], method, niter, reinit, kacziter)}.",
+                   icon=":material/timer:")
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
