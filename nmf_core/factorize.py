@@ -176,10 +176,12 @@ def factorize(
 
     x_sq = float(np.vdot(Xs, Xs))
     curves = np.empty((R, niter + 1))
+    clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
         curves[:, 0] = np.sqrt(residuals(W, H) / x_sq)
     if not np.isfinite(curves[:, 0]).all():
         raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
+    clock[0] = time.perf_counter() - started
     lengths = np.full(R, niter + 1)  # valid entries per curve
     active = np.isfinite(curves[:, 0])
     diverged = ~active
@@ -206,6 +208,7 @@ def factorize(
                 W[~active], H[~active] = W_prev[~active], H_prev[~active]
                 err = np.where(active, err, curves[:, t - 1])
             curves[:, t] = err
+            clock[t] = time.perf_counter() - started
             if recorder:
                 recorder.record(t, W, H, solver)
             if not active.any():
@@ -221,11 +224,11 @@ def factorize(
                 break
     lengths = np.minimum(lengths, t + 1)
     params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
-    return _finish(Xs, M, scale, W, H, curves, lengths, diverged, params, started,
+    return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
                    stop_reason, recorder)
 
 
-def _finish(Xs, M, scale, W, H, curves, lengths, diverged, params, started, stop_reason,
+def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started, stop_reason,
             recorder):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
@@ -252,6 +255,7 @@ def _finish(Xs, M, scale, W, H, curves, lengths, diverged, params, started, stop
         n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
         diverged=diverged.copy(), params=params, success=success, truncated=truncated,
         message=message, snapshots=recorder.result(best, root) if recorder else None,
+        times=clock[: lengths[best]].copy(),
     )
 
 

@@ -45,6 +45,8 @@ class NMFResult:
     success : False when every restart diverged.
     truncated : True when the time cap or a callback stopped the run early.
     message : one line saying how the run ended.
+    times : seconds since the call began at each point of ``errors`` (restarts
+        run together, so they share one clock).
     """
 
     A: np.ndarray
@@ -61,6 +63,7 @@ class NMFResult:
     truncated: bool = False
     message: str = ""
     snapshots: Snapshots | None = field(default=None, repr=False)
+    times: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def approximation(self) -> np.ndarray:

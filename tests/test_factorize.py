@@ -230,3 +230,9 @@ def test_kaczmarz_never_projects_onto_zero_rows():
                        kacziter=5, snapshots=2)
     rows = result.snapshots.kaczmarz_rows[50:]  # by then A's zero rows are exactly zero
     assert not np.isin(rows, [0, 10, 11]).any()
+
+
+def test_times_follow_the_curve_and_grow():
+    result = factorize(FACTORY, 3, "hals", niter=30, reinit=2)
+    assert result.times.shape == result.errors.shape
+    assert np.all(np.diff(result.times) >= 0) and result.times[-1] <= result.elapsed_s

@@ -234,9 +234,8 @@ def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iterat
                       log_y: bool = False) -> go.Figure:
     """Each method's best curve on one chart, against iteration or elapsed time.
 
-    Against time, the n_iter + 1 points of a curve are spread evenly over the
-    run's ``elapsed_s`` (the solver does not time single iterations); the axis
-    title says so.
+    Against time, each point sits at the moment the solver recorded it
+    (``result.times``, initialization included).
     """
     if x_axis not in ("iteration", "time"):
         raise ValueError(f"x_axis must be 'iteration' or 'time'; got {x_axis!r}")
@@ -246,15 +245,14 @@ def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iterat
         colour = METHOD_COLOURS.get(name) or next(others)
         idx, y = _curve(result.errors, MAX_CURVE_POINTS, log_y)
         if x_axis == "time":
-            x = idx * (result.elapsed_s / max(1, len(result.errors) - 1))
+            x = result.times[idx]
             hover = f"{name}<br>%{{x:.3g}} s<br>error %{{y:.4g}}<extra></extra>"
         else:
             x = idx
             hover = f"{name}<br>iteration %{{x}}<br>error %{{y:.4g}}<extra></extra>"
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
                                  line=dict(width=2.5, color=colour), hovertemplate=hover))
-    x_title = ("iteration" if x_axis == "iteration"
-               else "elapsed time (s; iterations spread evenly over each run's time)")
+    x_title = "iteration" if x_axis == "iteration" else "elapsed time (s)"
     title = "Best restart of each method, by " + ("iteration" if x_axis == "iteration"
                                                    else "time")
     return _finish_curves(fig, title, x_title, log_y)
