@@ -11,9 +11,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .budget import estimate_seconds
 from .errors import ParameterError
-from .factorize import check_matrix, factorize
+from .factorize import check_mask, check_matrix, factorize
 from .metrics import relative_error
+from .params import Param
+
+SCAN_NITER = 100  # iterations per fit the app's scan starts from
+SCAN_K_TOP = 10  # the top of the k range it starts from
+
+# The scan's own settings, declared once: scan_k validates them and the app's
+# choose-k page builds its sliders from them.
+SCAN_PARAMS: dict[str, Param] = {p.name: p for p in (
+    Param("folds", int, 3, "How many times a random share of the cells is hidden, fitted "
+          "around and predicted; the held-out error is the mean over the folds.",
+          low=1, high=20, ui_high=10),
+    Param("holdout", float, 0.1, "Share of the cells hidden in each fold.",
+          low=0.01, high=0.49, ui_high=0.3),
+)}
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,7 @@ class KScan:
     fit_error: np.ndarray
     cv_error: np.ndarray
     cv_std: np.ndarray
+    truncated: int = 0  # fits stopped early by max_seconds
 
     @property
     def best_k(self) -> int:
@@ -32,45 +48,88 @@ class KScan:
         return int(self.ks[int(np.argmin(self.cv_error))])
 
 
-def holdout_masks(shape, folds: int, holdout: float, rng) -> list[np.ndarray]:
+def holdout_masks(shape, folds: int, holdout: float, rng,
+                  observed: np.ndarray | None = None) -> list[np.ndarray]:
     """``folds`` boolean masks, True on the cells kept for fitting.
 
     Each hides a random ``holdout`` share of cells, but never a whole row or
-    column (every row and column keeps at least one observed cell).
+    column (every row and column keeps at least one observed cell).  With
+    ``observed`` (True on the cells that have a value), only those are kept.
     """
     masks = []
+    n, m = shape
     for _ in range(folds):
         keep = rng.random(shape) >= holdout
-        n, m = shape
-        keep[np.arange(n), rng.integers(0, m, n)] = True
-        keep[rng.integers(0, n, m), np.arange(m)] = True
+        if observed is None:
+            keep[np.arange(n), rng.integers(0, m, n)] = True
+            keep[rng.integers(0, n, m), np.arange(m)] = True
+        else:  # one random observed cell per row and per column stays in
+            keep &= observed
+            score = np.where(observed, rng.random(shape), -1.0)
+            keep[np.arange(n), score.argmax(axis=1)] = True
+            keep[score.argmax(axis=0), np.arange(m)] = True
         masks.append(keep)
     return masks
 
 
 def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
-           seed: int = 0, **options) -> KScan:
+           seed: int = 0, mask=None, **options) -> KScan:
     """Fit every k in ``ks``; return training and cross-validated errors.
 
-    ``options`` go to :func:`factorize` (niter, reinit, init, ...).  The same
-    folds are used for every k so the curves are comparable.
+    ``options`` go to :func:`factorize` (niter, reinit, init, max_seconds, ...).
+    The same folds are used for every k so the curves are comparable.  ``mask``
+    (True on observed cells) leaves missing cells out of fitting and of both
+    errors.
     """
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        X = np.where(mask, X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X)
+    observed = None if mask is None else check_mask(mask, X)
     ks = np.array(sorted({int(k) for k in ks}))
     if ks.size == 0 or ks[0] < 1 or ks[-1] > min(X.shape):
         raise ParameterError(f"each k must be between 1 and min(n, m) = {min(X.shape)}")
-    if not 1 <= folds <= 20:
-        raise ParameterError(f"folds must be between 1 and 20; got {folds}")
-    if not 0 < holdout < 0.5:
-        raise ParameterError(f"holdout must be between 0 and 0.5; got {holdout}")
-    masks = holdout_masks(X.shape, folds, holdout, np.random.default_rng(seed))
+    folds = SCAN_PARAMS["folds"].validate(folds)
+    holdout = SCAN_PARAMS["holdout"].validate(holdout)
+    masks = holdout_masks(X.shape, folds, holdout, np.random.default_rng(seed), observed)
+    everything = np.ones(X.shape, dtype=bool) if observed is None else observed
     fit, cv, std = [], [], []
+    truncated = 0
     for k in ks:
-        fit.append(factorize(X, k, method, seed=seed, **options).rel_error)
+        result = factorize(X, k, method, seed=seed, mask=observed, **options)
+        fit.append(result.rel_error)
+        truncated += result.truncated
         held = []
         for keep in masks:
             result = factorize(X, k, method, seed=seed, mask=keep, **options)
-            held.append(relative_error(X, result.A, result.S, ~keep))
+            truncated += result.truncated
+            held.append(relative_error(X, result.A, result.S, everything & ~keep))
         cv.append(np.mean(held))
         std.append(np.std(held))
-    return KScan(ks=ks, fit_error=np.array(fit), cv_error=np.array(cv), cv_std=np.array(std))
+    return KScan(ks=ks, fit_error=np.array(fit), cv_error=np.array(cv), cv_std=np.array(std),
+                 truncated=truncated)
+
+
+def scan_fits(ks, folds: int) -> int:
+    """How many factorizations a scan runs: one full fit and one per fold, for each k."""
+    return len(ks) * (1 + folds)
+
+
+def scan_seconds(shape, ks, method: str, folds: int, niter: int, reinit: int = 1) -> float:
+    """Rough wall time of :func:`scan_k` (:func:`nmf_core.budget.estimate_seconds`
+    for each of its fits)."""
+    return (1 + folds) * sum(estimate_seconds(shape, int(k), method, niter, reinit)
+                             for k in ks)
+
+
+def scan_setting_to_lower(ks, folds: int, niter: int) -> str:
+    """The scan setting to lower first, phrased for the user: the one furthest
+    above its default (niter :data:`SCAN_NITER`, folds, top of the k range
+    :data:`SCAN_K_TOP`); the cost grows with each of them."""
+    ks = sorted(int(k) for k in ks)
+    above = {
+        f"lower niter (now {niter:,})": niter / SCAN_NITER,
+        f"lower folds (now {folds})": folds / SCAN_PARAMS["folds"].default,
+        f"narrow the k range (now {ks[0]}–{ks[-1]})": ks[-1] / SCAN_K_TOP,
+    }
+    return max(above, key=above.get)

@@ -5,7 +5,13 @@ import pytest
 
 from nmf_core import ParameterError
 from nmf_core.data import synthetic
-from nmf_core.model_selection import holdout_masks, scan_k
+from nmf_core.model_selection import (
+    holdout_masks,
+    scan_fits,
+    scan_k,
+    scan_seconds,
+    scan_setting_to_lower,
+)
 
 
 def test_holdout_masks_hide_about_the_share_but_no_whole_line():
@@ -31,3 +37,33 @@ def test_scan_rejects_bad_ranges():
         scan_k(X, [2, 9])
     with pytest.raises(ParameterError, match="holdout"):
         scan_k(X, [2], holdout=0.7)
+
+
+def test_missing_cells_are_never_fitted_or_scored():
+    data = synthetic(40, 30, 3, noise=0.1, seed=2)
+    observed = np.random.default_rng(7).random(data.X.shape) > 0.2
+    X = np.where(observed, data.X, 1e6)  # garbage where nothing was observed
+    for keep in holdout_masks(X.shape, 3, 0.2, np.random.default_rng(1), observed):
+        assert not (keep & ~observed).any()  # only observed cells are fitted
+        assert keep.any(axis=0).all() and keep.any(axis=1).all()
+    scan = scan_k(X, [2, 3, 4], "hals", mask=observed, niter=100, reinit=1, init="nndsvd")
+    clean = scan_k(np.where(observed, data.X, 0), [2, 3, 4], "hals", mask=observed,
+                   niter=100, reinit=1, init="nndsvd")
+    assert np.array_equal(scan.cv_error, clean.cv_error)  # the garbage played no part
+    assert scan.best_k == 3 and scan.fit_error.max() < 0.5
+
+
+def test_time_cap_is_counted_and_cost_estimate_grows_with_the_work():
+    X = synthetic(40, 30, 3, seed=0).X
+    scan = scan_k(X, [1, 2], "mu", folds=2, niter=5000, reinit=1, max_seconds=0.01)
+    assert scan.truncated == scan_fits([1, 2], 2) == 6
+    small = scan_seconds((40, 30), range(1, 5), "hals", 3, 100)
+    assert scan_seconds((40, 30), range(1, 5), "hals", 3, 200) == pytest.approx(2 * small)
+    assert scan_seconds((40, 30), range(1, 5), "hals", 7, 100) == pytest.approx(2 * small)
+    assert scan_seconds((40, 30), range(1, 9), "hals", 3, 100) > 2 * small
+
+
+def test_setting_to_lower_names_the_biggest_saving():
+    assert scan_setting_to_lower(range(1, 11), 3, 2000) == "lower niter (now 2,000)"
+    assert scan_setting_to_lower(range(1, 11), 9, 200) == "lower folds (now 9)"
+    assert scan_setting_to_lower(range(1, 21), 1, 1) == "narrow the k range (now 1–20)"
