@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,3 +57,16 @@ def match_factors(A_true, A_found) -> FactorMatch:
     order[rows] = cols
     similarity[rows] = cosine[rows, cols]
     return FactorMatch(order=order, similarity=similarity)
+
+
+def lowest(errors: Mapping[str, float], *, rtol: float = 0.01,
+           exact: float = 1e-6) -> tuple[str, ...]:
+    """The names whose error is lowest: within ``rtol`` of the minimum, or all
+    below ``exact`` (errors that small are exact fits, however they compare),
+    in the order given.  Non-finite errors never win."""
+    finite = {name: e for name, e in errors.items() if np.isfinite(e)}
+    if not finite:
+        return ()
+    best = min(finite.values())
+    bar = max(best * (1 + rtol), exact)
+    return tuple(name for name, e in finite.items() if e <= bar)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nmf_core.metrics import match_factors, negative_count, relative_error
+from nmf_core.metrics import lowest, match_factors, negative_count, relative_error
 
 
 def test_relative_error_is_scale_free_and_masks():
@@ -31,3 +31,11 @@ def test_match_factors_undoes_permutation_and_scale():
 
 def test_negative_count():
     assert negative_count(np.array([[-1, 2]]), np.array([[0, -3, -4]])) == 3
+
+
+def test_lowest_allows_near_ties_and_calls_exact_fits_equal():
+    assert lowest({"a": 0.5, "b": 0.01, "c": 0.0101}) == ("b", "c")
+    assert lowest({"a": 0.7, "b": 8e-9, "c": 1e-16}) == ("b", "c")  # both exact fits
+    assert lowest({"a": 0.7, "b": 0.2}) == ("b",)
+    assert lowest({"a": float("nan"), "b": 0.3}) == ("b",)
+    assert lowest({}) == ()
