@@ -17,22 +17,33 @@ def _settings(params: dict) -> dict:
             if PARAMS[name].applies_to(params["method"])}
 
 
-def python_code(source: str, params: dict, csv: bool = False) -> str:
-    """Python that reruns ``factorize`` on ``source`` (a data-set spec, or a CSV path)."""
-    if csv:
+def python_code(source: str, params: dict, csv: bool = False, missing: bool = False) -> str:
+    """Python that reruns ``factorize`` on ``source`` (a data-set spec, or a CSV path).
+
+    ``missing`` (CSV only): blank cells are missing values, fitted around with a mask.
+    """
+    mask = ""
+    if csv and missing:
+        load = ("from nmf_core.csvio import load_csv\n\n"
+                f"loaded = load_csv({source!r}, missing='mask')\nX = loaded.values")
+        mask = ", mask=loaded.mask"
+    elif csv:
         load = (f"from nmf_core.csvio import load_csv\n\nX = load_csv({source!r}).values")
     else:
         load = f"from nmf_core.data import load_dataset\n\nX = load_dataset({source!r}).X"
     args = ", ".join(f"{name}={value!r}" for name, value in _settings(params).items())
     return (f"from nmf_core import factorize\n{load}\n"
-            f"result = factorize(X, k={params['k']}, method={params['method']!r}, {args})\n"
+            f"result = factorize(X, k={params['k']}, method={params['method']!r}, {args}{mask})\n"
             f"print(result.rel_error)")
 
 
-def cli_command(source: str, params: dict) -> str:
-    """The ``python -m nmf_core factor`` line for the same run."""
+def cli_command(source: str, params: dict, missing: bool = False) -> str:
+    """The ``python -m nmf_core factor`` line for the same run (``missing``: a CSV's
+    blank cells are missing values)."""
     words = ["python", "-m", "nmf_core", "factor", source, "--k", str(params["k"]),
              "--method", params["method"]]
+    if missing:
+        words.append("--missing")
     for name, value in _settings(params).items():
         if name == "nonnegative":
             if not value:

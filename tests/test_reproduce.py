@@ -38,3 +38,39 @@ def test_settings_a_method_ignores_are_left_out():
     assert "--sampling" not in cli_command("factory", params)
     assert "--allow-negative-factors" in cli_command(
         "factory", validate_params(method="hals", k=2, nonnegative=False))
+
+
+def test_masked_csv_code_reproduces_the_run(tmp_path):
+    from nmf_core.csvio import load_csv
+
+    path = tmp_path / "gaps.csv"
+    path.write_text(",a,b,c,d\nx,1,2,,4\ny,2,4,1,8\nz,1,,3,1\nw,0,1,2,3\n")
+    loaded = load_csv(str(path), missing="mask")
+    params = validate_params(method="hals", k=2, niter=50, reinit=2, seed=3)
+    expected = factorize(loaded.values, mask=loaded.mask, **{
+        k: v for k, v in params.items() if k != "max_seconds"})
+
+    code = python_code(str(path), params, csv=True, missing=True)
+    assert "missing='mask'" in code and "mask=loaded.mask" in code
+    proc = subprocess.run([sys.executable, "-c", code.replace(
+        "print(result.rel_error)", "print(repr(result.rel_error))")],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout) == expected.rel_error
+
+    command = cli_command(str(path), params, missing=True) + " --json"
+    assert "--missing" in command
+    proc = subprocess.run(command.replace("python", sys.executable, 1), shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["rel_error"] == expected.rel_error
+
+
+def test_image_data_set_specs_round_trip():
+    from nmf_core.data import dataset_spec
+
+    spec = dataset_spec("bars", size=6, n_images=80, probability=0.2, seed=4)
+    assert load_dataset(spec).X.shape == (80, 36)
+    assert "bars:size=6,n_images=80,probability=0.2,seed=4" in cli_command(
+        spec, validate_params(method="hals", k=12))
+    assert load_dataset("swimmer").image_shape == (32, 32)
