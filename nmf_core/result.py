@@ -25,6 +25,22 @@ class Snapshots:
     rows: np.ndarray | None = None
     kaczmarz_rows: np.ndarray | None = None
 
+    def approximation(self, index: int) -> np.ndarray:
+        """A S at snapshot ``index``, (n, m)."""
+        return self.A[index] @ self.S[index]
+
+    def updated(self, index: int) -> tuple[int | None, int | None, tuple[int, ...]]:
+        """What the last iteration before snapshot ``index`` updated: the column of
+        S, the row of A, and the rows of A the rk S-step projected onto (sorted,
+        each once).  ``(None, None, ())`` at the start, and with sampling="sweep",
+        where every column and row is updated."""
+        t = int(self.iterations[index])
+        if t == 0 or self.columns is None or self.rows is None:
+            return None, None, ()
+        kaczmarz = () if self.kaczmarz_rows is None else tuple(
+            int(r) for r in np.unique(self.kaczmarz_rows[t - 1]))
+        return int(self.columns[t - 1]), int(self.rows[t - 1]), kaczmarz
+
 
 @dataclass(frozen=True)
 class NMFResult:
