@@ -1,4 +1,5 @@
-"""The sidebar's data source: the factory example, synthetic data or a CSV.
+"""The sidebar's data source: the factory example, synthetic data, the swimmer
+and bars images, or a CSV.
 
 Whatever the source, a page gets one :class:`Matrix`: X with its labels, its
 content fingerprint (the result cache's key) and, for generated data, the
@@ -15,16 +16,18 @@ import numpy as np
 import streamlit as st
 
 from ..csvio import DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, load_csv
-from ..data import Dataset, dataset_spec, factory_example, synthetic
+from ..data import Dataset, bars, dataset_spec, factory_example, swimmer, synthetic
 from ..errors import NMFInputError
 from ..fingerprint import fingerprint
 from ..params import METHODS
 from ..solvers import MASKED_SOLVERS
-from .widgets import DATA_PARAMS, hidden_controls, keep_across_pages, param_widget
+from .widgets import BIND, DATA_PARAMS, hidden_controls, keep_across_pages, param_widget, remember
 
 LAST_GOOD_KEY = "_last_good_matrix"
 CSV_MEMO_KEY = "_csv_memo"
 CSV_TYPES = ["csv", "tsv", "txt"]
+NOT_IN_LINKS = ("An uploaded file stays on this server for your session only: a link "
+                "carries the settings, not the data.")
 MAX_UPLOAD_MB = DEFAULT_MAX_BYTES // (1024 * 1024)  # .streamlit/config.toml says the same
 
 
@@ -35,7 +38,8 @@ class Matrix:
     ``X`` (n, m) is read-only; ``mask`` (n, m) is False on missing cells (None
     when every cell is observed); ``A_true``/``S_true`` are the generating
     factors when known; ``spec`` names a built-in data set in the form
-    :func:`nmf_core.data.load_dataset` reads (None for a CSV).
+    :func:`nmf_core.data.load_dataset` reads (None for a CSV); ``image_shape``
+    is set when each row of X is an image of that shape.
     """
 
     name: str
@@ -47,6 +51,7 @@ class Matrix:
     A_true: np.ndarray | None = None
     S_true: np.ndarray | None = None
     spec: str | None = None
+    image_shape: tuple[int, int] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -77,7 +82,7 @@ def matrix_from_dataset(dataset: Dataset, name: str, spec: str) -> Matrix:
     X = _frozen(dataset.X)
     return Matrix(name=name, X=X, fingerprint=fingerprint(X), row_labels=dataset.row_labels,
                   col_labels=dataset.col_labels, A_true=_frozen(dataset.A),
-                  S_true=_frozen(dataset.S), spec=spec)
+                  S_true=_frozen(dataset.S), spec=spec, image_shape=dataset.image_shape)
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -95,6 +100,23 @@ def synthetic_matrix(n: int, m: int, true_k: int, noise: float, data_seed: int) 
         synthetic(**settings),
         f"synthetic {n}×{m}, true k = {true_k}, noise {noise:g}, seed {data_seed}",
         dataset_spec("synthetic", **settings),
+    )
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def swimmer_matrix() -> Matrix:
+    """The swimmer images: 256 images of 32×32 made of a torso and 16 limb positions."""
+    return matrix_from_dataset(swimmer(), "swimmer (256 images of 32×32, 17 parts)", "swimmer")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def bars_matrix(size: int, n_images: int, probability: float, data_seed: int) -> Matrix:
+    """Bars images: each of 2·size bars present with ``probability`` (shared read-only)."""
+    settings = dict(size=size, n_images=n_images, probability=probability, seed=data_seed)
+    return matrix_from_dataset(
+        bars(**settings),
+        f"bars ({n_images} images of {size}×{size}, {2 * size} parts, chance {probability:g})",
+        dataset_spec("bars", **settings),
     )
 
 
@@ -122,11 +144,17 @@ def _uploaded_matrix(container) -> Matrix | None:
         "CSV file", type=CSV_TYPES, key="csv_file",
         help="Numbers only, non-negative; an optional header row and an optional first "
              "column of row names. Comma, semicolon or tab separated, UTF-8.")
+    container.caption(NOT_IN_LINKS)
     # Missing values: opt in, since a blank cell is more often a mistake.
-    keep_across_pages("csv_blank_missing")
-    blank_is_missing = container.checkbox(
-        "Blank cells are missing values", key="csv_blank_missing", bind="query-params",
-        help="Fit only the filled cells (methods hals and mu). Off: a blank cell is an error.")
+    if "csv_blank_missing" in hidden_controls():
+        blank_is_missing = st.query_params.get("csv_blank_missing", "").lower() == "true"
+    else:
+        keep_across_pages("csv_blank_missing")
+        blank_is_missing = container.checkbox(
+            "Blank cells are missing values", key="csv_blank_missing", bind=BIND,
+            help="Fit only the filled cells (methods hals and mu). Off: a blank cell is an "
+                 "error.")
+    remember("csv_blank_missing", blank_is_missing, False)
     if uploaded is None:
         last = st.session_state.get(LAST_GOOD_KEY)
         if last is not None and last.spec is None:  # a CSV from earlier (or another page)
@@ -169,6 +197,12 @@ def data_source_controls(container=None) -> Matrix:
         n, m = widget("n"), widget("m")
         true_k = widget("true_k", high=min(n, m))
         matrix = synthetic_matrix(n, m, true_k, float(widget("noise")), widget("data_seed"))
+    elif source == "bars":
+        size = widget("bar_size")
+        matrix = bars_matrix(size, widget("bar_images"), float(widget("bar_probability")),
+                             widget("data_seed"))
+    elif source == "swimmer":
+        matrix = swimmer_matrix()
     elif source == "csv":
         matrix = _uploaded_matrix(container)
     else:
@@ -181,4 +215,9 @@ def data_source_controls(container=None) -> Matrix:
     n, m = matrix.shape
     missing = "" if matrix.mask is None else f", {int((~matrix.mask).sum()):,} missing"
     container.caption(f"X is {n:,} × {m:,}{missing}.")
+    if matrix.image_shape is not None and matrix.S_true is not None:
+        h, w = matrix.image_shape
+        container.caption(f"Each row of X is a {h}×{w} image, made of "
+                          f"{matrix.S_true.shape[0]} true parts (try k = "
+                          f"{matrix.S_true.shape[0]}).")
     return matrix

@@ -13,6 +13,7 @@ from ..metrics import match_factors, negative_count
 from ..result import NMFResult
 from . import figures
 from .data_source import Matrix
+from .widgets import remember
 
 CHART_CONFIG = {"displaylogo": False}
 
@@ -82,6 +83,7 @@ def convergence_chart(result: NMFResult, *, key: str = "log_y",
     flipping it reruns the page but hits the result cache)."""
     log_y = st.toggle("Log scale", key=key, bind="query-params",
                       help="Show the relative error on a logarithmic axis")
+    remember(key, log_y, False)
     chart(figures.convergence_figure(result, log_y=log_y, title=title), key=f"{key}_chart")
 
 
@@ -115,16 +117,18 @@ def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
             st.code(python_code(matrix.spec, result.params), language="python")
             st.code(cli_command(matrix.spec, result.params), language="bash")
         else:
-            st.code(python_code(matrix.name, result.params, csv=True), language="python")
-            st.caption("With your CSV saved under that name."
-                       + (" Blank cells: pass missing='mask' to load_csv and mask=... to "
-                          "factorize." if matrix.mask is not None else ""))
+            missing = matrix.mask is not None  # blank cells fitted around, as here
+            st.code(python_code(matrix.name, result.params, csv=True, missing=missing),
+                    language="python")
+            st.code(cli_command(matrix.name, result.params, missing=missing), language="bash")
+            st.caption("With your CSV saved under that name in the current folder.")
 
 
 def comparison_charts(results: dict[str, NMFResult], *, key: str = "compare") -> None:
     """Best curves of several runs against iteration and against elapsed time."""
     log_y = st.toggle("Log scale", key=f"{key}_log_y", bind="query-params",
                       help="Show the relative error on a logarithmic axis")
+    remember(f"{key}_log_y", log_y, False)
     left, right = st.columns(2)
     with left:
         chart(figures.comparison_figure(results, x_axis="iteration", log_y=log_y),

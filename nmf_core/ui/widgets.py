@@ -6,7 +6,8 @@ data source), so a range, default or help text lives in one place.  Each
 control has a stable ``key`` and ``bind="query-params"``: the URL holds every
 setting that differs from its default, so a link reproduces a view.
 ``?hide=init,sampling`` hides the named controls; they then take their value
-from the URL or their default.
+from the URL or their default.  Each control also records its value for the
+page's share link (:func:`link_query`), which holds exactly the settings in use.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -41,6 +43,9 @@ LABELS = {
     "true_k": "True k",
     "noise": "Noise (ratio to the signal's spread)",
     "data_seed": "Data seed",
+    "bar_size": "Image size (pixels a side)",
+    "bar_images": "Images",
+    "bar_probability": "Chance of each bar",
 }
 
 # Which methods a setting changes anything for (a setting missing here applies
@@ -49,11 +54,12 @@ LABELS = {
 SOLVER_SETTINGS = ("k", "niter", "kacziter", "reinit", "seed", "init", "sampling",
                    "row_sampling", "nonnegative")
 
-DATA_SOURCES = ("factory", "synthetic", "csv")
+DATA_SOURCES = ("factory", "synthetic", "swimmer", "bars", "csv")
 DATA_PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("data", str, "factory",
           "factory: the documents' 12×10 example (hours × days). synthetic: random "
-          "low-rank data with known factors. csv: your own non-negative matrix.",
+          "low-rank data with known factors. swimmer, bars: images (one per row of X) "
+          "made of known parts. csv: your own non-negative matrix.",
           choices=DATA_SOURCES),
     Param("n", int, 100, "Rows of the synthetic matrix.", low=2, high=1000),
     Param("m", int, 80, "Columns of the synthetic matrix.", low=2, high=1000),
@@ -62,9 +68,58 @@ DATA_PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("noise", float, 0.05,
           "Gaussian noise, as a fraction of the clean matrix's standard deviation "
           "(negative values are clipped to 0).", low=0.0, high=1.0),
-    Param("data_seed", int, 0, "Seed of the synthetic data (the solver has its own).",
+    Param("data_seed", int, 0,
+          "Seed of the generated data, synthetic or bars (the solver has its own).",
           low=0, high=999),
+    Param("bar_size", int, 8, "Bars images are size × size pixels, with one horizontal and "
+          "one vertical bar per row and column: 2 × size parts (at most 20, the top "
+          "of the k slider).", low=2, high=10),
+    Param("bar_images", int, 500, "How many bars images (rows of X).", low=20, high=2000),
+    Param("bar_probability", float, 0.125,
+          "Each bar is in an image independently with this chance (1/size is the classic "
+          "choice); an image with no bar gets one.", low=0.02, high=0.5),
 )}
+
+
+LINK_KEY = "_link_values"
+
+
+def start_link() -> None:
+    """Forget the values recorded for the share link: called once per app run,
+    so the link holds only the controls this run drew."""
+    st.session_state[LINK_KEY] = {}
+
+
+def remember(key: str, value: Any, default: Any) -> Any:
+    """Record a control's value for the share link; returns ``value``."""
+    st.session_state.setdefault(LINK_KEY, {})[key] = (value, default)
+    return value
+
+
+def _url_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    return str(value)
+
+
+def link_query() -> str:
+    """The query string that reproduces this page: every recorded control whose
+    value differs from its default (lists repeat the key, as Streamlit's URL
+    binding writes them), then ``hide``."""
+    pairs: list[tuple[str, str]] = []
+    for key, (value, default) in st.session_state.get(LINK_KEY, {}).items():
+        if value == default:
+            continue
+        if isinstance(value, (list, tuple)):
+            pairs.extend((key, _url_text(v)) for v in value)
+        else:
+            pairs.append((key, _url_text(value)))
+    hidden = hidden_controls()
+    if hidden:
+        pairs.append((HIDE_PARAM, ",".join(sorted(hidden))))
+    return urlencode(pairs, safe=",")
 
 
 def applies(name: str, method: str) -> bool:
@@ -172,19 +227,22 @@ def param_widget(
         default = default if default in options else options[0]
         if param.name in hidden:
             value = url_value(param, key, default)
-            return value if value in options else default
-        return container.selectbox(label, options, index=options.index(default), key=key,
-                                   help=help, bind=BIND)
+            return remember(key, value if value in options else default, default)
+        return remember(key, container.selectbox(
+            label, options, index=options.index(default), key=key, help=help, bind=BIND),
+            default)
     if param.kind is bool:
         if param.name in hidden:
-            return url_value(param, key, bool(default))
-        return container.toggle(label, value=bool(default), key=key, help=help, bind=BIND)
+            return remember(key, url_value(param, key, bool(default)), bool(default))
+        return remember(key, container.toggle(label, value=bool(default), key=key, help=help,
+                                              bind=BIND), bool(default))
 
     low = param.low
     top = param.slider_high if high is None else min(high, param.slider_high)
     top = param.kind(top)
     low = param.kind(low)
     default = param.kind(min(max(default, low), top))
+    link_default = default  # what the page shows when the URL does not name this control
     asked = _asked_number(param, key)
     if asked is not None and asked > top:
         if too_high:
@@ -193,12 +251,13 @@ def param_widget(
             st.session_state[key] = top
         default = top
     if param.name in hidden:
-        return url_value(param, key, default, low, top)
+        return remember(key, url_value(param, key, default, low, top), link_default)
     if top <= low:
         container.caption(f"{label}: {low} (the only possible value)")
         return low
-    return container.slider(label, min_value=low, max_value=top, value=default,
-                            step=_slider_step(param, low, top), key=key, help=help, bind=BIND)
+    return remember(key, container.slider(
+        label, min_value=low, max_value=top, value=default,
+        step=_slider_step(param, low, top), key=key, help=help, bind=BIND), link_default)
 
 
 def parameter_controls(
@@ -259,11 +318,11 @@ def _method_multiselect(methods, defaults, key_prefix, hidden, container) -> tup
     if "methods" in hidden or "method" in hidden:
         asked = [m for text in st.query_params.get_all(key) for m in text.split(",")
                  if m in methods]
-        return tuple(asked or default)
+        return tuple(remember(key, asked or default, default))
     keep_across_pages(key)
     chosen = container.multiselect(LABELS["methods"], list(methods), default=default, key=key,
                                    help=PARAMS["method"].help, bind=BIND)
-    return tuple(chosen)
+    return tuple(remember(key, list(chosen), default))
 
 
 def solver_settings(values: Mapping[str, Any], method: str) -> dict[str, Any]:
