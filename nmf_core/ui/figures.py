@@ -256,3 +256,109 @@ def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iterat
     title = "Best restart of each method, by " + ("iteration" if x_axis == "iteration"
                                                    else "time")
     return _finish_curves(fig, title, x_title, log_y)
+
+
+# --------------------------------------------------------------------------- teaching views
+STEP_COLOUR = "#e31a1c"  # the column/row a random step updated
+KACZMARZ_COLOUR = "#ff7f00"  # the rows an rk step projected onto
+IMAGE_SCALE = "Greys"  # white background, dark parts
+
+
+def highlight(fig: go.Figure, *, rows: Sequence[int] = (), cols: Sequence[int] = (),
+              colour: str = STEP_COLOUR, dash: str = "solid") -> go.Figure:
+    """Outline whole rows and columns of a :func:`heatmap` (0-based indices into
+    the full matrix; on a block-averaged one, the block holding them)."""
+    meta = fig.layout.meta or {}
+    row_step, col_step = meta.get("block", [1, 1])
+    n, m = meta.get("shape", [1, 1])
+    shown_rows, shown_cols = -(-n // row_step), -(-m // col_step)
+    line = dict(color=colour, width=3, dash=dash)
+    for i in sorted({int(i) // row_step for i in rows}):
+        fig.add_shape(type="rect", x0=-0.5, x1=shown_cols - 0.5, y0=i - 0.5, y1=i + 0.5,
+                      line=line, layer="above")
+    for j in sorted({int(j) // col_step for j in cols}):
+        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=-0.5, y1=shown_rows - 0.5,
+                      line=line, layer="above")
+    return fig
+
+
+def marked_curve_figure(errors, iteration: int, *, log_y: bool = False,
+                        title: str = "Error of the best restart", height: int = 300
+                        ) -> go.Figure:
+    """The best restart's error curve with ``iteration`` marked by a line and a dot."""
+    errors = np.asarray(errors, dtype=float)
+    fig = error_curve_figure(np.arange(len(errors)), errors, title=title,
+                             name="best restart", log_y=log_y, height=height)
+    y = errors[iteration]
+    fig.add_vline(x=iteration, line=dict(color=STEP_COLOUR, width=1.5, dash="dot"))
+    fig.add_trace(go.Scatter(
+        x=[iteration], y=[max(y, LOG_FLOOR) if log_y else y], mode="markers",
+        name=f"iteration {iteration}", marker=dict(size=12, color=STEP_COLOUR),
+        hovertemplate="iteration %{x}<br>error %{y:.4g}<extra></extra>",
+    ))
+    return fig
+
+
+def image_grid_figure(images, title: str, *, columns: int | None = None,
+                      name: str = "factor", height: int = 320) -> go.Figure:
+    """Images (p, h, w) side by side in one heatmap: grey for non-negative
+    images, red–blue centred at 0 when some pixel is negative.  Hover names
+    the image (``name`` 1…p)."""
+    from ..images import tile_images, tile_index
+
+    images = np.asarray(images, dtype=float)
+    p, h, w = images.shape
+    columns = max(1, int(np.ceil(np.sqrt(p)))) if columns is None else columns
+    grid = tile_images(images, columns)
+    index = tile_index(p, (h, w), columns) + 1
+    signed = bool(np.nanmin(grid) < 0)
+    r = float(np.nanmax(np.abs(grid))) or 1.0
+    fig = go.Figure(go.Heatmap(
+        z=grid.astype(np.float32), customdata=index,
+        zmin=-r if signed else 0.0, zmax=r, zmid=0.0 if signed else None,
+        colorscale=DIVERGING if signed else IMAGE_SCALE, showscale=signed,
+        hovertemplate=f"{name} %{{customdata}}<br>value %{{z:.3g}}<extra></extra>",
+        hoverongaps=False,
+    ))
+    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height,
+                      margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+                      meta={"images": p, "image_shape": [h, w], "signed": signed})
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    return fig
+
+
+def k_scan_figure(scan, *, log_y: bool = False, true_k: int | None = None,
+                  height: int = 380) -> go.Figure:
+    """A :class:`~nmf_core.model_selection.KScan`: the fit error on all cells and the
+    held-out error (mean ± std over folds) against k, the held-out minimum marked
+    (and the data's true k, when known)."""
+    ks = np.asarray(scan.ks)
+    fit = np.asarray(scan.fit_error, dtype=float)
+    held = np.asarray(scan.cv_error, dtype=float)
+    if log_y:
+        fit, held = np.maximum(fit, LOG_FLOOR), np.maximum(held, LOG_FLOOR)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=ks, y=fit, mode="lines+markers", name="fit: error on the cells it was fitted to",
+        line=dict(width=2.5, color="#7f7f7f"),
+        hovertemplate="k = %{x}<br>fit error %{y:.4g}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=ks, y=held, mode="lines+markers", name="held out: error on hidden cells",
+        line=dict(width=3, color=METHOD_COLOURS["hals"]),
+        error_y=dict(type="data", array=np.asarray(scan.cv_std, dtype=float), visible=True),
+        hovertemplate="k = %{x}<br>held-out error %{y:.4g}<extra></extra>"))
+    best = scan.best_k
+    best_y = held[list(ks).index(best)]
+    fig.add_trace(go.Scatter(
+        x=[best], y=[best_y], mode="markers", name=f"lowest held-out error: k = {best}",
+        marker=dict(symbol="star", size=18, color=STEP_COLOUR),
+        hovertemplate="best k = %{x}<br>held-out error %{y:.4g}<extra></extra>"))
+    fig.add_vline(x=best, line=dict(color=STEP_COLOUR, width=1.5, dash="dot"))
+    if true_k is not None and ks[0] <= true_k <= ks[-1]:
+        fig.add_vline(x=true_k, line=dict(color="#333333", width=1, dash="dash"),
+                      annotation_text=f"true k = {true_k}", annotation_position="top left")
+    fig = _finish_curves(fig, "Error against k", "k: number of factors", log_y, height)
+    fig.update_xaxes(dtick=1 if len(ks) <= 30 else None)
+    fig.update_layout(meta={"best_k": best})
+    return fig
