@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from nmf_core.ui import data_source, panels, runs, widgets
+from nmf_core.ui import data_source, lessons, panels, runs, widgets
 
 st.title("Compare methods")
 st.caption("The same X, k, iterations, restarts and seed through each chosen method. "
@@ -27,3 +27,4 @@ with runs.page_guard():
         results[method] = result
     panels.comparison_charts(results)
     panels.comparison_table(results)
+    lessons.share_link("compare", matrix)

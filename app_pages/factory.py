@@ -4,7 +4,7 @@ and a reference method, side by side, with the defects measured."""
 import streamlit as st
 
 from nmf_core.params import DOCUMENT_METHODS
-from nmf_core.ui import data_source, defects, figures, panels, runs, widgets
+from nmf_core.ui import data_source, defects, figures, lessons, panels, runs, widgets
 
 # The documents' own call: nmfals(X, 3, 100, 10) after np.random.seed(1);
 # kacziter 5 as in their RK cell; one random row and column per iteration.
@@ -51,10 +51,18 @@ with runs.page_guard():
                                        label=corrected_name)
     reference = runs.run_factorization(matrix, widgets.solver_settings(controls, "hals"),
                                        label="hals")
+    if not lessons.predict_first({
+        f"As written ({method})": float("inf") if as_written is None else as_written.rel_error,
+        corrected_name: corrected.rel_error,
+        "hals": reference.rel_error,
+    }, settings_key=(method, *sorted(widgets.solver_settings(controls, method).items()))):
+        lessons.share_link("factory", matrix)
+        st.stop()  # the results stay hidden until a prediction is revealed
 
     st.header("Three runs, one seed")
     log_y = st.toggle("Log scale", key="fx_log_y", bind="query-params",
                       help="Show the relative errors on a logarithmic axis")
+    widgets.remember("fx_log_y", log_y, False)
     columns = st.columns(3)
     with columns[0]:
         st.subheader(f"As written: nmf{method}")
@@ -109,3 +117,4 @@ with runs.page_guard():
     for number, defect in enumerate(found, start=1):
         st.markdown(f"**{number}. {defect.title}.** {defect.what}\n\n"
                     f"*Measured here:* {defect.effect}")
+    lessons.share_link("factory", matrix)  # last: it lists every control drawn above

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from nmf_core.ui import data_source, panels, runs, widgets
+from nmf_core.ui import data_source, lessons, panels, player, runs, widgets
 
 st.title("NMF workbench")
 st.caption("Non-negative matrix factorization writes a non-negative X (n × m) as "
@@ -13,10 +13,15 @@ with runs.page_guard():
     st.sidebar.subheader("Solver")
     controls = widgets.parameter_controls(shape=matrix.shape, methods=matrix.methods)
     settings = widgets.solver_settings(controls, controls["method"])
-    result = runs.run_factorization(matrix, settings)
+    # With the player open, the one run records the iterates it plays back.
+    result = runs.run_factorization(matrix, player.with_snapshots(settings))
     runs.show_outcome(result)
     panels.metrics_row(result)
     panels.result_heatmaps(matrix, result)
     panels.convergence_chart(result)
+    player.step_through(matrix, result, settings, log_y=st.session_state.get("log_y", False))
+    lessons.ground_truth(matrix, result)
+    lessons.factor_images(matrix, result, controls)
     panels.downloads(matrix, result)
     panels.reproduce_code(matrix, result)
+    lessons.share_link("", matrix)  # last: it lists every control drawn above

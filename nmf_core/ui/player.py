@@ -1,0 +1,179 @@
+"""Step through the best restart: a player over the solver's snapshots.
+
+The workbench's "Step through" toggle (bound to the URL as ``?player=true``)
+asks the solver to record up to :data:`SNAPSHOTS` iterates of the best restart
+(off otherwise, so ordinary runs pay nothing).  The iteration slider, the step
+buttons and the figures live in a fragment, so moving through the iterates
+reruns only the player.  Play makes that fragment rerun itself every
+:data:`PLAY_INTERVAL_S` seconds, advancing the slider one snapshot each time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ..factorize import MAX_SNAPSHOTS
+from ..result import NMFResult
+from . import figures, runs
+from .data_source import Matrix
+from .panels import chart, factor_names
+from .widgets import BIND, remember
+
+PLAYER_KEY = "player"  # the toggle, and its URL parameter
+FRAME_KEY = "player_iteration"  # the iteration slider
+PLAYING_KEY = "_player_playing"
+TIMER_KEY = "_player_timer"  # whether the fragment was set to rerun itself this app run
+SNAPSHOTS = MAX_SNAPSHOTS
+PLAY_INTERVAL_S = 0.4
+FIGURE_HEIGHT = 280
+
+
+def is_open() -> bool:
+    """Whether the player is open: its toggle's value, or the URL's on a first load
+    (the page asks before the toggle is drawn, to record snapshots in its one run)."""
+    if PLAYER_KEY in st.session_state:
+        return bool(st.session_state[PLAYER_KEY])
+    return st.query_params.get(PLAYER_KEY, "").lower() == "true"
+
+
+def with_snapshots(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` asking for snapshots when the player is open (else unchanged)."""
+    return {**settings, "snapshots": SNAPSHOTS} if is_open() else settings
+
+
+def step_through(matrix: Matrix, result: NMFResult, settings: dict[str, Any], *,
+                 log_y: bool = False) -> None:
+    """The "Step through" toggle and, when it is on, the player for ``result``'s
+    best restart (rerun with snapshots if ``result`` has none)."""
+    opened = st.toggle(
+        "Step through the best restart", key=PLAYER_KEY, bind=BIND,
+        help=f"Records up to {SNAPSHOTS} iterates of the best restart and plays them back: "
+             "A, S and AS at each, with the step's position on the error curve.")
+    remember(PLAYER_KEY, opened, False)
+    if not opened:
+        st.session_state[PLAYING_KEY] = False
+        return
+    if result.snapshots is None:
+        result = runs.run_factorization(matrix, {**settings, "snapshots": SNAPSHOTS})
+    if result.snapshots is None or len(result.snapshots.iterations) < 2:
+        st.info("There is only the starting point to show: raise niter.")
+        return
+    iterations = [int(t) for t in result.snapshots.iterations]
+    playing = bool(st.session_state.get(PLAYING_KEY, False))
+    st.button("Pause" if playing else "Play", key="player_play",
+              icon=":material/pause:" if playing else ":material/play_arrow:",
+              on_click=_toggle_play, args=(iterations,),
+              help="Play the iterates one after another; moving the slider pauses.")
+    st.session_state[TIMER_KEY] = playing
+    view = st.fragment(_player_view, run_every=PLAY_INTERVAL_S if playing else None)
+    view(matrix, result, log_y)
+
+
+def _toggle_play(iterations: list[int]) -> None:
+    playing = not st.session_state.get(PLAYING_KEY, False)
+    if playing and st.session_state.get(FRAME_KEY) == iterations[-1]:
+        st.session_state[FRAME_KEY] = iterations[0]  # play again from the start
+    st.session_state[PLAYING_KEY] = playing
+
+
+def _pause() -> None:
+    st.session_state[PLAYING_KEY] = False
+
+
+def _step(iterations: list[int], by: int) -> None:
+    _pause()
+    current = st.session_state.get(FRAME_KEY, iterations[0])
+    index = iterations.index(current) if current in iterations else 0
+    st.session_state[FRAME_KEY] = iterations[min(max(index + by, 0), len(iterations) - 1)]
+
+
+def _player_view(matrix: Matrix, result: NMFResult, log_y: bool) -> None:
+    snaps = result.snapshots
+    iterations = [int(t) for t in snaps.iterations]
+    if st.session_state.get(FRAME_KEY) not in iterations:
+        st.session_state[FRAME_KEY] = iterations[0]
+    playing = bool(st.session_state.get(PLAYING_KEY, False))
+    if playing:
+        index = iterations.index(st.session_state[FRAME_KEY]) + 1
+        if index >= len(iterations):
+            st.session_state[PLAYING_KEY] = False
+            st.rerun()  # the whole page, to stop the fragment's timer
+        st.session_state[FRAME_KEY] = iterations[index]
+    elif st.session_state.get(TIMER_KEY):
+        st.session_state[TIMER_KEY] = False
+        st.rerun()  # paused from inside the player: stop the timer
+
+    back, slider, forward = st.columns([1.3, 8, 1.3], vertical_alignment="bottom")
+    back.button("Back", key="player_back", icon=":material/skip_previous:", help="One step back",
+                on_click=_step, args=(iterations, -1), width="stretch")
+    forward.button("Next", key="player_next", icon=":material/skip_next:", help="One step on",
+                   on_click=_step, args=(iterations, 1), width="stretch")
+    t = slider.select_slider("Iteration", options=iterations, key=FRAME_KEY, on_change=_pause,
+                             help="The recorded iterates of the best restart")
+    index = iterations.index(t)
+    spacing = iterations[-1] / max(1, len(iterations) - 1)
+    st.markdown(f"**Iteration {t:,}** of {result.n_iter:,}: relative error "
+                f"{result.errors[t]:.4g}")
+    if spacing > 1.5:
+        st.caption(f"{len(iterations)} iterates were recorded, about one every "
+                   f"{spacing:.0f} iterations.")
+    _step_caption(matrix, result, index, spacing)
+    _step_figures(matrix, result, index, t, log_y)
+
+
+def _step_caption(matrix: Matrix, result: NMFResult, index: int, spacing: float) -> None:
+    column, row, kaczmarz = result.snapshots.updated(index)
+    if index == 0:
+        st.caption("The starting point: nothing updated yet.")
+        return
+    if column is None:
+        st.caption("Each iteration updates all of S, then all of A (with sampling = random, "
+                   "als and rk update one column of S and one row of A, outlined here).")
+        return
+    cols = figures.unique_labels(matrix.col_labels, matrix.shape[1], "column")
+    rows = figures.unique_labels(matrix.row_labels, matrix.shape[0], "row")
+    text = (f"This step updated **column {column + 1} of S** ({cols[column]}) and then "
+            f"**row {row + 1} of A** ({rows[row]}), outlined in red")
+    if kaczmarz:
+        listed = ", ".join(str(r + 1) for r in kaczmarz)
+        text += (f"; the Kaczmarz steps for that column projected onto rows {listed} of A "
+                 "(dashed orange)")
+    if spacing > 1.5:
+        text += " — the last of the steps since the previous iterate shown"
+    st.caption(text + ".")
+
+
+def _step_figures(matrix: Matrix, result: NMFResult, index: int, t: int, log_y: bool) -> None:
+    snaps = result.snapshots
+    column, row, kaczmarz = snaps.updated(index)
+    cols = () if column is None else (column,)
+    rows = () if row is None else (row,)
+    factors = factor_names(snaps.A.shape[2])
+    ranges = {name: figures.value_range(M) for name, M in (("A", snaps.A), ("S", snaps.S))}
+    labels = dict(row_labels=matrix.row_labels, col_labels=matrix.col_labels)
+    AS = figures.heatmap(snaps.approximation(index), f"AS at iteration {t}",
+                         zrange=figures.value_range(matrix.X), diverging=False,
+                         height=FIGURE_HEIGHT, **labels)
+    A = figures.heatmap(snaps.A[index], f"A at iteration {t}", row_labels=matrix.row_labels,
+                        col_labels=factors, col_name="factor", zrange=ranges["A"],
+                        diverging=ranges["A"][0] < 0, height=FIGURE_HEIGHT)
+    S = figures.heatmap(snaps.S[index], f"S at iteration {t}", row_labels=factors,
+                        col_labels=matrix.col_labels, row_name="factor", zrange=ranges["S"],
+                        diverging=ranges["S"][0] < 0, height=FIGURE_HEIGHT)
+    figures.highlight(AS, rows=rows, cols=cols)
+    figures.highlight(A, rows=kaczmarz, colour=figures.KACZMARZ_COLOUR, dash="dash")
+    figures.highlight(A, rows=rows)
+    figures.highlight(S, cols=cols)
+    left, right = st.columns(2)
+    with left:
+        chart(figures.marked_curve_figure(result.errors, t, log_y=log_y, height=FIGURE_HEIGHT),
+              key="player_curve")
+    with right:
+        chart(AS, key="player_AS")
+    left, right = st.columns([1, 2])
+    with left:
+        chart(A, key="player_A")
+    with right:
+        chart(S, key="player_S")
