@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -26,6 +27,8 @@ def page_link(url_path: str = "") -> str:
     """The full link to this page with every setting in use: the browser's
     address (or :data:`LOCAL_URL`) plus :func:`~.widgets.link_query`."""
     base = st.context.url or (LOCAL_URL + url_path)
+    if not urlsplit(base).path:
+        base += "/"  # the default page: http://host:port/
     query = link_query()
     return f"{base}?{query}" if query else base
 
@@ -177,16 +180,13 @@ def predict_first(errors: Mapping[str, float], settings_key: tuple) -> bool:
     revealed = stored is not None and stored[0] == settings_key
     choice = st.radio("Which run will reach the lowest final error?", names, index=None,
                       key=PREDICTION_KEY, horizontal=True)
-    if revealed:
-        choice = stored[1]  # the prediction made before the reveal is the one judged
-    else:
-        if st.button("Reveal", key="fx_reveal", type="primary", disabled=choice is None,
-                     icon=":material/visibility:"):
-            st.session_state[REVEALED_KEY] = (settings_key, choice)
-        else:
-            st.info("Make a prediction, then reveal the results."
-                    if choice is None else "Ready: press Reveal.")
-            return False
+    if not revealed:
+        st.button("Reveal", key="fx_reveal", type="primary", disabled=choice is None,
+                  icon=":material/visibility:", on_click=_reveal, args=(settings_key,))
+        st.info("Make a prediction, then reveal the results."
+                if choice is None else "Ready: press Reveal.")
+        return False
+    choice = stored[1]  # the prediction made before the reveal is the one judged
     best = lowest(errors)
     shown = ", ".join(f"{name} {format_error(e)}" for name, e in errors.items())
     winners = " and ".join(best)
@@ -197,3 +197,8 @@ def predict_first(errors: Mapping[str, float], settings_key: tuple) -> bool:
         st.warning(f"Not this time: you predicted {choice}, but {winners} reached the lowest "
                    f"error ({shown}).", icon=":material/lightbulb:")
     return True
+
+
+def _reveal(settings_key: tuple) -> None:
+    """Before the rerun: fix the prediction being judged, so the results show at once."""
+    st.session_state[REVEALED_KEY] = (settings_key, st.session_state.get(PREDICTION_KEY))
