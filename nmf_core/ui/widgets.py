@@ -82,6 +82,7 @@ DATA_PARAMS: dict[str, Param] = {p.name: p for p in (
 
 
 LINK_KEY = "_link_values"
+SEEN_KEY = "_link_seen"  # every control key drawn so far in this session
 
 
 def start_link() -> None:
@@ -93,6 +94,7 @@ def start_link() -> None:
 def remember(key: str, value: Any, default: Any) -> Any:
     """Record a control's value for the share link; returns ``value``."""
     st.session_state.setdefault(LINK_KEY, {})[key] = (value, default)
+    st.session_state.setdefault(SEEN_KEY, set()).add(key)
     return value
 
 
@@ -107,15 +109,23 @@ def _url_text(value: Any) -> str:
 def link_query() -> str:
     """The query string that reproduces this page: every recorded control whose
     value differs from its default (lists repeat the key, as Streamlit's URL
-    binding writes them), then ``hide``."""
+    binding writes them), then URL parameters of controls not drawn yet in this
+    session (a section hidden for now, as behind predict-first: they stay in the
+    address and apply once drawn), then ``hide``.  A control drawn before but
+    not in this run is left out, as Streamlit drops it from the address."""
+    recorded = st.session_state.get(LINK_KEY, {})
+    seen = st.session_state.get(SEEN_KEY, set())
     pairs: list[tuple[str, str]] = []
-    for key, (value, default) in st.session_state.get(LINK_KEY, {}).items():
+    for key, (value, default) in recorded.items():
         if value == default:
             continue
         if isinstance(value, (list, tuple)):
             pairs.extend((key, _url_text(v)) for v in value)
         else:
             pairs.append((key, _url_text(value)))
+    for key in st.query_params:
+        if key not in recorded and key not in seen and key != HIDE_PARAM:
+            pairs.extend((key, v) for v in st.query_params.get_all(key))
     hidden = hidden_controls()
     if hidden:
         pairs.append((HIDE_PARAM, ",".join(sorted(hidden))))
