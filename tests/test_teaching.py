@@ -360,3 +360,30 @@ def test_workbench_reruns_stay_well_under_a_second():
     at.run()
     assert_clean(at)
     assert time.perf_counter() - started < 0.5
+
+
+# --------------------------------------------------------------------------- README
+
+
+def test_the_readme_lesson_links_open_cleanly():
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("BEGIN teaching section"):text.index("END teaching section")]
+    links = [word.strip("<>") for word in section.split()
+             if word.startswith("<" + lessons.LOCAL_URL)]
+    assert len(links) == 3
+    for link in links:
+        parts = urlsplit(link)
+        at = app(**dict(parse_qsl(parts.query)))
+        at.run()
+        if parts.path.strip("/"):
+            at.switch_page(f"app_pages/{parts.path.strip('/')}.py").run()
+        assert_clean(at)
+        assert link_query(share_link(at)) == dict(parse_qsl(parts.query)), link
+
+
+def test_links_keep_settings_of_hidden_sections_but_drop_controls_gone_from_view():
+    at = page("factory", fx_predict="true", fx_log_y="true")  # log scale: behind the gate
+    assert link_query(share_link(at)) == {"fx_predict": "true", "fx_log_y": "true"}
+    at = app(method="rk", kacziter="7").run()
+    at.selectbox(key="method").set_value("hals").run()  # kacziter leaves the sidebar
+    assert "kacziter" not in link_query(share_link(at))
