@@ -1,0 +1,325 @@
+"""The app in a real browser: one ``streamlit run app.py`` server on a loopback
+port, driven by Debian's Chromium through Playwright.
+
+It covers what AppTest cannot see: every page draws its plotly figures without
+an exception box, a slider moved with the keyboard changes the result, a CSV
+goes through the real file chooser, a page's URL reproduces its result in a
+fresh browser, several sessions share the server without mixing results, and a
+long run in one session does not hold up another.
+
+Every page's screenshot goes to artifacts/ (git-ignored).  With
+NMF_UPDATE_DOCS_SCREENSHOTS=1 the README's docs/workbench.png and
+docs/factory.png are rewritten too.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    DOCS,
+    ERROR_BOX,
+    EXCEPTION,
+    METRIC,
+    NO_CHROMIUM,
+    UPDATE_DOCS_ENV,
+    VIEWPORT,
+    WAIT_MS,
+    app_text,
+    busy_reason,
+    chromium_path,
+    full_page_screenshot,
+    in_ci,
+    metric_value,
+    rendered_heatmaps,
+    start_server,
+    stop_server,
+    viewport_screenshot,
+    wait_for_charts,
+    wait_idle,
+    wait_metric_change,
+    wait_running,
+)
+
+from nmf_core import factorize
+from nmf_core.data import factory_example
+from nmf_core.params import DEFAULTS
+from nmf_core.ui.panels import format_error
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MAX_SECONDS = 3  # the server's time cap per run, so the long-job test is bounded
+ERROR = "Relative error"
+
+# What each known page draws once it has run (url path -> (heatmaps, line charts)).
+# A page the navigation lists beyond these is opened and checked for exceptions.
+KNOWN_PAGES = {
+    "": (5, 1),  # workbench: X, AS, residual, A, S; the convergence chart
+    "factory": (6, 3),  # true A, S, X and three AS; three error curves
+    "compare": (0, 2),  # best curves against iteration and against time
+    "choose_k": (0, 1),  # fit and held-out error against k
+}
+PAGE_NAMES = {"": "workbench", "factory": "factory", "compare": "compare",
+              "choose_k": "choose_k"}
+
+
+# --------------------------------------------------------------------------- fixtures
+def _fail_or_skip(reason: str) -> None:
+    if in_ci():
+        pytest.fail(f"{reason}; CI=true, so the browser tests must run")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = chromium_path()
+    if path is None:
+        _fail_or_skip(NO_CHROMIUM)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _fail_or_skip("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def server(chromium, tmp_path_factory):
+    """The app, served once for the whole module (as one server serves a class)."""
+    try:
+        running = start_server(tmp_path_factory.mktemp("server") / "streamlit.log",
+                               MAX_SECONDS)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def open_page(browser, server):
+    """``open_page(path, query)``: a page in a fresh browser context (its own
+    cookies, so its own Streamlit session), navigated and left to finish.
+    Uncaught JavaScript errors are collected in ``page.js_errors``."""
+    contexts = []
+
+    def new_page(path: str = "", query: str = "", *, wait: bool = True,
+                 require: str | None = None):
+        context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.js_errors = []
+        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+        page.goto(server.page_url(path, query), wait_until="commit" if not wait else "load")
+        if wait:
+            wait_idle(page, require=require)
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def assert_no_error_shown(page, *, error_boxes: int = 0) -> None:
+    """No exception box, no traceback in the text, no uncaught JavaScript error, and
+    ``error_boxes`` one-line errors (the page guard turns a crash into one)."""
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+    errors = page.locator(ERROR_BOX).all_inner_texts()
+    assert len(errors) == error_boxes, errors
+    text = app_text(page)
+    assert "Traceback" not in text
+    assert not page.js_errors, page.js_errors
+
+
+def screenshot(page, name: str) -> None:
+    full_page_screenshot(page, ARTIFACTS / f"{name}.png")
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+# --------------------------------------------------------------------------- every page
+@pytest.mark.parametrize("path", list(KNOWN_PAGES), ids=lambda p: PAGE_NAMES[p])
+def test_page_draws_its_figures_without_errors(open_page, path):
+    page = open_page(path)
+    heatmaps, lines = KNOWN_PAGES[path]
+    wait_for_charts(page, heatmaps=heatmaps, lines=lines)
+    assert_no_error_shown(page)
+    if path == "":
+        assert metric_value(page, ERROR)
+        assert rendered_heatmaps(page) >= 5
+    screenshot(page, PAGE_NAMES[path])
+    if path in ("", "factory") and os.environ.get(UPDATE_DOCS_ENV) == "1":
+        viewport_screenshot(page, DOCS / f"{PAGE_NAMES[path]}.png")
+
+
+def test_navigation_links_every_page_and_any_new_one_renders(open_page, server):
+    page = open_page(wait=False)  # the navigation arrives first; no need to wait for the run
+    page.locator('[data-testid="stSidebarNav"]').wait_for()
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    paths = {urlsplit(links.nth(i).get_attribute("href")).path.strip("/")
+             for i in range(links.count())}
+    assert set(KNOWN_PAGES) <= paths, f"navigation lists {sorted(paths)}"
+    for path in sorted(paths - set(KNOWN_PAGES)):
+        page.goto(server.page_url(path))
+        wait_idle(page)
+        wait_for_charts(page, heatmaps=0, lines=0)
+        assert_no_error_shown(page)
+        screenshot(page, path.replace("/", "_") or "index")
+
+
+# --------------------------------------------------------------------------- controls
+def test_k_slider_moved_with_the_keyboard_changes_the_error(open_page):
+    page = open_page(require=METRIC)
+    before = metric_value(page, ERROR)
+    k = page.get_by_role("slider", name="k: number of factors")
+    assert k.get_attribute("aria-valuetext") == "3"
+    k.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    after = wait_metric_change(page, ERROR, before)
+    wait_idle(page, require=METRIC)
+    assert k.get_attribute("aria-valuetext") == "1"
+    assert metric_value(page, ERROR) == after
+    assert float(after) > float(before)  # one factor cannot fit three factories
+    assert query_of(page.url).get("k") == ["1"]
+    assert_no_error_shown(page)
+    screenshot(page, "workbench_k1")
+
+
+def _choose_csv_source(page) -> None:
+    page.get_by_role("combobox", name="Data", exact=True).click()
+    page.get_by_role("option", name="csv", exact=True).click()
+    page.locator('input[type="file"]').wait_for(state="attached")
+    wait_idle(page)
+
+
+def test_csv_through_the_file_chooser_and_a_bad_one_in_one_line(open_page, tmp_path):
+    good = tmp_path / "six_by_five.csv"
+    rows = ["a,b,c,d,e"] + [",".join(str((i * 5 + j) % 7 + 1) for j in range(5))
+                            for i in range(6)]
+    good.write_text("\n".join(rows) + "\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,c\n1,2,x\n3,4,5\n")
+
+    page = open_page(require=METRIC)
+    before = metric_value(page, ERROR)
+    assert "X is 12 × 10." in app_text(page)
+    _choose_csv_source(page)
+    page.locator('input[type="file"]').set_input_files(str(good))
+    page.get_by_text("X is 6 × 5.").wait_for()
+    wait_idle(page, require=METRIC)
+    assert metric_value(page, ERROR) != before
+    assert_no_error_shown(page)
+    screenshot(page, "csv_upload")
+
+    page.locator('input[type="file"]').set_input_files(str(bad))
+    alert = page.locator(ERROR_BOX)
+    alert.wait_for()
+    wait_idle(page, require=METRIC)
+    message = alert.inner_text().strip()
+    assert message == "bad.csv: non-numeric cell 'x' at line 2, column 3 ('c')"
+    assert "X is 6 × 5." in app_text(page)  # the last good matrix stays
+    assert_no_error_shown(page, error_boxes=1)
+    screenshot(page, "csv_bad")
+
+
+# --------------------------------------------------------------------------- links
+def test_the_url_reproduces_the_result_in_a_fresh_browser(open_page):
+    page = open_page(query="method=rk&sampling=random", require=METRIC)
+    first = metric_value(page, ERROR)
+    page.get_by_role("slider", name="k: number of factors").focus()
+    page.keyboard.press("ArrowLeft")
+    wait_metric_change(page, ERROR, first)
+    wait_idle(page, require=METRIC)
+    before_seed = metric_value(page, ERROR)
+    page.get_by_role("slider", name="Seed").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('seed') === '5'")
+    wait_metric_change(page, ERROR, before_seed)
+    wait_idle(page, require=METRIC)
+    shown = metric_value(page, ERROR)
+    link = page.url
+    query = query_of(link)
+    assert query["k"] == ["2"] and query["seed"] == ["5"], link
+    assert query["method"] == ["rk"] and query["sampling"] == ["random"], link
+
+    again = open_page(query=urlsplit(link).query, require=METRIC)
+    assert metric_value(again, ERROR) == shown
+    assert again.get_by_role("slider", name="k: number of factors") \
+        .get_attribute("aria-valuetext") == "2"
+    assert again.get_by_role("slider", name="Seed").get_attribute("aria-valuetext") == "5"
+    assert_no_error_shown(again)
+
+
+def test_hide_removes_the_named_controls(open_page):
+    shown = open_page(query="method=als", require=METRIC)
+    for label in ("Initialisation", "Sampling", "Method"):
+        assert shown.get_by_role("combobox", name=label, exact=True).count() == 1, label
+    hidden = open_page(query="method=als&hide=init,sampling", require=METRIC)
+    for label in ("Initialisation", "Sampling"):
+        assert hidden.get_by_role("combobox", name=label, exact=True).count() == 0, label
+    assert hidden.get_by_role("combobox", name="Method", exact=True).count() == 1
+    assert metric_value(hidden, ERROR) == metric_value(shown, ERROR)
+    assert_no_error_shown(hidden)
+
+
+# --------------------------------------------------------------------------- shared server
+def test_four_sessions_at_once_each_get_their_own_seed(open_page):
+    X = factory_example().X
+    seeds = (1, 2, 3, 4)
+    # The app's settings: the parameter table's defaults, except what the URL sets.
+    expected = {seed: format_error(factorize(X, DEFAULTS["k"], method="rk", sampling="random",
+                                             seed=seed).rel_error) for seed in seeds}
+    pages = {seed: open_page(query=f"seed={seed}&method=rk&sampling=random", wait=False)
+             for seed in seeds}
+    shown = {}
+    for seed, page in pages.items():
+        wait_idle(page, require=METRIC)
+        shown[seed] = metric_value(page, ERROR)
+        assert_no_error_shown(page)
+    assert shown == expected
+    assert len(set(shown.values())) > 1
+
+
+def test_a_long_run_does_not_hold_up_another_session(open_page):
+    # Every method at the sliders' tops on a 1000 x 1000 matrix: each run hits the
+    # server's time cap, so the page runs for about four caps.
+    long_query = ("data=synthetic&n=1000&m=1000&sampling=sweep&niter=2000&kacziter=50"
+                  "&reinit=20")
+    long_page = open_page("compare", long_query, wait=False)
+    wait_running(long_page)
+    long_page.locator('[data-testid="stProgress"]').wait_for()  # a solver is under way
+    started = time.monotonic()
+    other = open_page(query="seed=777", require=METRIC)  # a seed no other test runs
+    other_s = time.monotonic() - started
+    long_busy = busy_reason(long_page)  # why the long page is not idle yet ('' if it is)
+    assert metric_value(other, ERROR)
+    assert_no_error_shown(other)
+
+    wait_idle(long_page, timeout_s=90)
+    long_s = time.monotonic() - started
+    print(f"second session done after {other_s:.1f} s, long page after {long_s:.1f} s "
+          f"(long page when the second was done: {long_busy or 'idle'})")
+    assert other_s < 30, f"the second session took {other_s:.1f} s"
+    assert long_busy, (f"the long page finished ({long_s:.1f} s) before the second session "
+                       f"({other_s:.1f} s): nothing shows the two overlapped")
+    assert long_page.get_by_text("cut short after").count() >= 1
+    assert f"time limit {MAX_SECONDS:g} s" in app_text(long_page)
+    assert_no_error_shown(long_page)
+    screenshot(long_page, "long_run")
