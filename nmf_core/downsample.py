@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_DISPLAY_CELLS = 250_000
+# A result page draws three n×m heatmaps (X, AS, residual).  At 150,000 float32
+# cells each (about 0.8 MB of JSON apiece) a page stays under 3 MB for any upload.
+MAX_DISPLAY_CELLS = 150_000
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,17 @@ def test_big_matrix_is_block_averaged_and_its_json_stays_small():
     assert len(fig.to_json()) < 2_000_000  # the full matrix would be about 25 MB
 
 
+def test_result_page_for_a_2000_by_1000_upload_sends_under_3_mb():
+    # Issue #4's figure budget: X, AS, residual, A and S of a 2000 x 1000, k=20 result.
+    rng = np.random.default_rng(0)
+    A, S = rng.random((2000, 20)), rng.random((20, 1000))
+    X = A @ S + 0.1 * rng.random((2000, 1000))
+    shown = figures.result_figures(X, A @ S, A, S)
+    sizes = {name: len(fig.to_json()) for name, fig in shown.items()}
+    assert all("block means" in shown[name].layout.title.text for name in ("X", "AS", "residual"))
+    assert sum(sizes.values()) < 3_000_000, sizes
+
+
 def test_convergence_shows_every_restart_and_the_best_bold(factory_run):
     _, result = factory_run
     fig = figures.convergence_figure(result)
