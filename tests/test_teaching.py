@@ -14,12 +14,11 @@ import plotly.io
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nmf_core import factorize as real_factorize
-from nmf_core import model_selection
 from nmf_core.ui import lessons, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
+pytestmark = pytest.mark.usefixtures("empty_cache")
 TIMEOUT = 90
 
 
@@ -71,25 +70,6 @@ def shown_iteration(at: AppTest) -> int:
     return int(text.split("**")[1].split()[1].replace(",", ""))
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    runs.clear_cache()
-    yield
-    runs.clear_cache()
-
-
-@pytest.fixture
-def solver_calls(monkeypatch):
-    """The keyword arguments of every factorize call, from runs and from scan_k."""
-    calls = []
-
-    def counting(*args, **kwargs):
-        calls.append(kwargs)
-        return real_factorize(*args, **kwargs)
-
-    monkeypatch.setattr(runs, "factorize", counting)
-    monkeypatch.setattr(model_selection, "factorize", counting)
-    return calls
 
 
 # --------------------------------------------------------------------------- links
