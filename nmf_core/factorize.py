@@ -188,23 +188,34 @@ def factorize(
     recorder = _Recorder(snapshots, niter, W, H) if snapshots else None
     stop_reason = ""
     t = 0
+    limit = DIVERGENCE_FACTOR * curves[:, 0]
+    exact_below = 1e-6 * x_sq  # where the Gram identity cancels, measure directly
+    W_prev, H_prev = np.empty_like(W), np.empty_like(H)
+    all_active = bool(active.all())
     with np.errstate(all="ignore"):
         for t in range(1, niter + 1):
-            W_prev, H_prev = W.copy(), H.copy()
+            np.copyto(W_prev, W)
+            np.copyto(H_prev, H)
             sq = solver.step(W, H, t - 1)
-            if sq is None or np.any(sq < 1e-6 * x_sq):
-                sq = residuals(W, H)  # exact where the Gram identity cancels
+            if sq is None or (sq < exact_below).any():
+                sq = residuals(W, H)
             err = np.sqrt(np.maximum(sq, 0) / x_sq)
-            finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
-                      & np.isfinite(H).all(axis=(1, 2)))
-            blown = finite & (err > DIVERGENCE_FACTOR * curves[:, 0])
-            newly = active & ~(finite & ~blown)
-            if newly.any():  # a diverged restart keeps its last iterate that passed the guard
-                lengths[newly] = t
-                diverged |= newly
-                active &= ~newly
-                solver.reset()
-            if not active.all():
+            # Fast check: err ≤ limit means finite and not blown up, and a finite sum
+            # means every entry is finite.  Only when it fails are the exact tests run
+            # (a sum can also overflow), so the guard's outcome is unchanged.
+            healthy = (err <= limit) & np.isfinite(W.sum(axis=(1, 2)) + H.sum(axis=(1, 2)))
+            if not healthy.all():
+                finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
+                          & np.isfinite(H).all(axis=(1, 2)))
+                blown = finite & (err > limit)
+                newly = active & ~(finite & ~blown)
+                if newly.any():  # a diverged restart keeps its last iterate that passed the guard
+                    lengths[newly] = t
+                    diverged |= newly
+                    active &= ~newly
+                    all_active = False
+                    solver.reset()
+            if not all_active:
                 W[~active], H[~active] = W_prev[~active], H_prev[~active]
                 err = np.where(active, err, curves[:, t - 1])
             curves[:, t] = err
