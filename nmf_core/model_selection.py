@@ -93,6 +93,15 @@ def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
     holdout = SCAN_PARAMS["holdout"].validate(holdout)
     masks = holdout_masks(X.shape, folds, holdout, np.random.default_rng(seed), observed)
     everything = np.ones(X.shape, dtype=bool) if observed is None else observed
+    for fold, keep in enumerate(masks, start=1):
+        hidden = everything & ~keep
+        if not np.any(X[hidden]):  # the held-out error would be 0 / 0
+            what = "no cell" if not hidden.any() else f"only zeros ({hidden.sum()} cells)"
+            raise ParameterError(
+                f"fold {fold} of the cross-validation hides {what} of this {X.shape[0]}×"
+                f"{X.shape[1]} matrix (every row and column keeps one observed cell), so "
+                f"its held-out error is undefined; raise holdout (now {holdout:g}) or use "
+                "a larger or less sparse matrix")
     fit, cv, std = [], [], []
     truncated = 0
     for k in ks:

@@ -39,6 +39,17 @@ def test_scan_rejects_bad_ranges():
         scan_k(X, [2], holdout=0.7)
 
 
+def test_a_fold_that_hides_nothing_scorable_is_refused_not_nan():
+    # 2 x 2: every row and column keeps a cell, so a 10 % holdout hides nothing.
+    with pytest.raises(ParameterError, match="fold 1 .* hides no cell .* raise holdout"):
+        scan_k(np.array([[1.0, 2.0], [3.0, 4.0]]), [1], niter=5)
+    # Mostly zeros: with seed 1 the first fold hides two cells, both zero (0 / 0).
+    X = np.zeros((6, 6))
+    X[:, 0] = X[0, :] = 1.0
+    with pytest.raises(ParameterError, match="fold 1 .* hides only zeros \\(2 cells\\)"):
+        scan_k(X, [1], holdout=0.2, seed=1, niter=5)
+
+
 def test_missing_cells_are_never_fitted_or_scored():
     data = synthetic(40, 30, 3, noise=0.1, seed=2)
     observed = np.random.default_rng(7).random(data.X.shape) > 0.2

@@ -235,6 +235,13 @@ def test_choose_k_refuses_a_scan_over_the_time_limit_naming_the_setting(monkeypa
     assert not at.get("plotly_chart")
 
 
+def test_choose_k_on_a_matrix_too_small_to_hold_out_says_so_instead_of_nan():
+    at = page("choose_k", data="synthetic", n="2", m="2", true_k="1")
+    assert not at.exception
+    assert [e.value for e in at.error] and "hides no cell" in at.error[0].value
+    assert not any("nan" in str(m.value).lower() for m in at.metric)
+
+
 def test_choose_k_scan_is_cached(solver_calls):
     at = app(ck_ks=["1", "3"], ck_folds="2").run()
     before = len(solver_calls)  # the workbench's own run
