@@ -97,7 +97,11 @@ def run_factor(args) -> int:
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,
                        nonnegative=args.nonnegative, max_seconds=args.max_seconds, **options)
     if args.out is not None:
-        _write_outputs(args.out, result, loaded)
+        try:
+            _write_outputs(args.out, result, loaded)
+        except OSError as exc:
+            raise _OutputError(f"cannot write the results to {args.out}: "
+                               f"{exc.strerror or exc}") from exc
     if args.json:
         print(json.dumps(result.summary()))
     else:
@@ -108,12 +112,20 @@ def run_factor(args) -> int:
     return 0 if result.success else 1
 
 
+class _OutputError(Exception):
+    """The results could not be written (--out); the message says where."""
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run_factor(args)
-    except NMFInputError as exc:
+    except (NMFInputError, _OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"error: not enough memory to factor {args.file} with k={args.k}",
+              file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)

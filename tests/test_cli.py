@@ -103,3 +103,13 @@ def test_max_seconds_cuts_a_long_run_short(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["truncated"] and "cut short" in out["message"] and out["n_iter"] < 100000
+
+
+def test_an_unwritable_out_folder_is_named_not_blamed_on_the_input(factory_csv, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder\n")
+    done = run_cli("factor", str(factory_csv), "--k", "3", "--niter", "5",
+                   "--out", str(blocker / "results"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: cannot write the results to {blocker / 'results'}")
+    assert "cannot read" not in done.stderr and "Traceback" not in done.stderr
