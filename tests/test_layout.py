@@ -67,3 +67,12 @@ def test_pages_stay_thin():
     """Pages read widgets, call the core and draw: no numpy arithmetic of their own."""
     for path in (ROOT / "app_pages").glob("*.py"):
         assert "numpy" not in _imports(path), path
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("**Run every test**", 1)[1].split("```bash\n", 1)[1]
+    command = block.split("\n```", 1)[0].strip()
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    assert "pytest" in command and ci_lines[-1] == command
