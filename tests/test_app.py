@@ -16,10 +16,12 @@ from streamlit.testing.v1 import AppTest
 
 from nmf_core import factorize as real_factorize
 from nmf_core.csvio import load_csv
+from nmf_core.data import factory_example
 from nmf_core.ui import panels, runs
 from nmf_core.ui.data_source import matrix_from_csv
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+FACTORY_X = factory_example().X
 pytestmark = pytest.mark.usefixtures("empty_cache")
 TIMEOUT = 60
 
@@ -137,16 +139,22 @@ def test_fewer_factors_fit_worse():
     assert error_metric(at) > three + 0.1
 
 
-def test_method_seed_and_sampling_change_the_result():
-    at = app(method="als", sampling="random", niter="30", reinit="1").run()
-    base = error_metric(at)
-    at.slider(key="seed").set_value(2).run()
-    other_seed = error_metric(at)
-    assert other_seed != base
-    at.selectbox(key="sampling").set_value("sweep").run()
-    assert error_metric(at) != other_seed
-    at.selectbox(key="method").set_value("rk").run()
-    assert_clean(at)
+def test_k_method_seed_and_sampling_each_change_the_error_to_the_cores_value():
+    """Each control's change shows the error factorize gives for the new settings."""
+    settings = dict(method="als", sampling="random", niter=30, reinit=1, seed=1, k=3)
+    at = app(**{name: str(value) for name, value in settings.items()}).run()
+    shown = [metric(at, "Relative error")]
+    for key, value in [("k", 1), ("seed", 2), ("sampling", "sweep"), ("method", "rk")]:
+        settings[key] = value
+        widget = at.slider(key=key) if key in ("k", "seed") else at.selectbox(key=key)
+        widget.set_value(value).run()
+        assert_clean(at)
+        shown.append(metric(at, "Relative error"))
+        expected = real_factorize(FACTORY_X, settings["k"], settings["method"], niter=30,
+                                  reinit=1, seed=settings["seed"],
+                                  sampling=settings["sampling"])
+        assert shown[-1] == panels.format_error(expected.rel_error), (key, value)
+        assert shown[-1] != shown[-2], (key, value)
     assert at.slider(key="kacziter").value == 5  # shown for rk only
 
 
