@@ -318,6 +318,8 @@ def test_time_cap_cuts_a_run_short_with_a_warning(monkeypatch):
     # the estimate warned before the run, naming the slider to lower
     assert any("estimated at about" in w.value and "lower niter (now 2000)" in w.value
                for w in at.warning)
+    # the code box says its code runs in full, so its result will differ
+    assert any("runs it in full (no time cap)" in w.value for w in at.warning)
 
 
 def test_no_budget_warning_for_a_quick_run():

@@ -1,14 +1,26 @@
 """The code box: the shown Python and CLI reproduce the result bit for bit."""
 
+import hashlib
 import json
 import subprocess
 import sys
 
+import numpy as np
+
 from nmf_core import factorize, validate_params
+from nmf_core.csvio import load_csv
 from nmf_core.data import load_dataset
 from nmf_core.reproduce import cli_command, python_code
 
 SPEC = "synthetic:n=40,m=30,k=3,noise=0.1,seed=5"
+# Appended to the shown code: a digest of A and S, to compare them bit for bit.
+_PRINT_FACTORS = ("\nimport hashlib\nprint(repr(result.rel_error), hashlib.sha256("
+                  "result.A.tobytes() + result.S.tobytes()).hexdigest())\n")
+
+
+def _digest(A, S) -> str:
+    return hashlib.sha256(np.ascontiguousarray(A).tobytes()
+                          + np.ascontiguousarray(S).tobytes()).hexdigest()
 
 
 def test_python_and_cli_reproduce_the_run(tmp_path):
@@ -18,18 +30,22 @@ def test_python_and_cli_reproduce_the_run(tmp_path):
         k: v for k, v in params.items() if k not in ("max_seconds",)})
 
     code = python_code(SPEC, params)
-    proc = subprocess.run([sys.executable, "-c", code.replace(
-        "print(result.rel_error)", "print(repr(result.rel_error))")],
-        capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code + _PRINT_FACTORS],
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert float(proc.stdout) == expected.rel_error
+    error, digest = proc.stdout.split()[-2:]
+    assert float(error) == expected.rel_error
+    assert digest == _digest(expected.A, expected.S)  # A and S bit for bit
 
-    command = cli_command(SPEC, params) + " --json"
+    out = tmp_path / "out"
+    command = cli_command(SPEC, params) + f" --json --out {out}"
     assert command.startswith("python -m nmf_core factor")
     proc = subprocess.run(command.replace("python", sys.executable, 1), shell=True,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rel_error"] == expected.rel_error
+    assert np.array_equal(load_csv(out / "A.csv").values, expected.A)
+    assert np.array_equal(load_csv(out / "S.csv").values, expected.S)
 
 
 def test_settings_a_method_ignores_are_left_out():

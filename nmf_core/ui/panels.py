@@ -113,6 +113,10 @@ def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
     from ..reproduce import cli_command, python_code
 
     with st.expander("Reproduce this run outside the app"):
+        if result.truncated:
+            st.warning(f"This run was {result.message}, so it depends on the machine's "
+                       "speed; the code below runs it in full (no time cap) and ends with a "
+                       "different, usually lower, error.", icon=":material/timer:")
         if matrix.spec is not None:
             st.code(python_code(matrix.spec, result.params), language="python")
             st.code(cli_command(matrix.spec, result.params), language="bash")
