@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -203,8 +204,7 @@ def factorize(
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
             # means every entry is finite.  Only when it fails are the exact tests run
             # (a sum can also overflow), so the guard's outcome is unchanged.
-            healthy = (err <= limit) & np.isfinite(W.sum(axis=(1, 2)) + H.sum(axis=(1, 2)))
-            if not healthy.all():
+            if not ((err <= limit).all() and math.isfinite(W.sum() + H.sum())):
                 finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
                           & np.isfinite(H).all(axis=(1, 2)))
                 blown = finite & (err > limit)

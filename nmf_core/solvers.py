@@ -14,9 +14,14 @@ when it can get it cheaply from products it already formed, else ``None``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _GRAM_MIN_CELLS = 10_000  # below this, the direct norm is as cheap and exact
+_NORMAL_EQUATIONS_RCOND = 1e-10  # ALS: smallest/largest eigenvalue of W Wᵀ for a direct solve
+_AFFINE_MAX_CELLS = 2_500  # Kaczmarz: (columns × (k+1))² up to which one product per step wins
+_COMPARE_MAX_CELLS = 50_000  # weighted_picks: draws × rows up to which compare-and-count wins
 
 
 def stacked_product(F: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -168,22 +173,27 @@ class UniformStream:
 def weighted_picks(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Row indices drawn with probability ∝ ``weights`` (R, n), one per uniform (R, ...).
 
-    Rows of weight zero are never drawn; if all weights of a restart are zero the
-    draw is arbitrary (the caller's step is zero then).
+    Draw u picks the first row whose normalised cumulative weight exceeds u, that is
+    the count of cumulative weights ≤ u.  Rows of weight zero are never drawn (their
+    interval is empty); if all weights of a restart are zero the draw is arbitrary
+    (the caller's step is zero then).
     """
     R, n = weights.shape
     cum = np.cumsum(weights, axis=1)
     total = cum[:, -1:]
-    normalised = np.divide(cum, total, out=np.ones_like(cum), where=total > 0)
-    # One sorted array for all restarts: restart r's cumulative weights live in
-    # (r, r + 1].  Each draw is kept strictly below r + 1 so that rounding in
-    # u + r can never spill into the next restart; a row of zero weight has an
-    # empty interval and so is never drawn.
-    offsets = np.arange(R, dtype=float)[:, None]
-    flat = (normalised + offsets).ravel()
-    shifted = np.minimum(uniforms.reshape(R, -1) + offsets, np.nextafter(offsets + 1, offsets))
-    picks = np.searchsorted(flat, shifted.ravel(), side="right").reshape(R, -1)
-    picks -= np.arange(R)[:, None] * n
+    # x / x is exactly 1, so the last non-zero row and any zero rows after it sit at
+    # exactly 1.0, above every u < 1: no draw can land past the last non-zero row.
+    normalised = cum / np.where(total > 0, total, 1.0)
+    flat = uniforms.reshape(R, -1)
+    if flat.shape[1] * n <= _COMPARE_MAX_CELLS:
+        # compare-and-count with no per-restart calls: the comparisons are true on a
+        # prefix, so the count is the first false one (argmin); an all-zero restart
+        # (every normalised weight 0, all true) gets row 0.
+        picks = (normalised[:, None, :] <= flat[:, :, None]).argmin(axis=2)
+    else:  # the same counts, by binary search, one restart at a time
+        picks = np.stack([np.searchsorted(normalised[r], flat[r], side="right")
+                          for r in range(R)])
+        picks[picks == n] = 0  # all-zero restarts, as above
     return picks.reshape(uniforms.shape)
 
 
@@ -191,21 +201,37 @@ def weighted_picks(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
 def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
     """Solve columns of H by least squares with A = Wᵀ fixed, in place.
 
-    ``H[:, j] ← argmin_h ‖X[:, j] − Wᵀ h‖`` (min-norm solution through the SVD
-    pseudo-inverse, stable on rank-deficient A), then ``max(0, ·)`` when
-    ``nonnegative``.  ``cols`` is None for every column, or one column per restart (R,).
+    ``H[:, j] ← argmin_h ‖X[:, j] − Wᵀ h‖``, then ``max(0, ·)`` when ``nonnegative``.
+    ``cols`` is None for every column, or one column per restart (R,).
+
+    Through the normal equations ``(W Wᵀ) h = W x`` (a batched k×k solve, several
+    times cheaper than an SVD per call) where W Wᵀ is well conditioned; restarts
+    whose A is rank-deficient or nearly so take the min-norm solution through the
+    SVD pseudo-inverse instead, as before.
     """
-    P = np.linalg.pinv(W.transpose(0, 2, 1))  # (R, k, n)
+    WWt = gram(W)
     if cols is None:
-        new = P @ X
-        if nonnegative:
-            np.maximum(new, 0.0, out=new)
+        rhs = stacked_product(W, X)  # (R, k, m)
+    else:
+        rhs = np.einsum("rkn,nr->rk", W, X[:, cols])[:, :, None]  # (R, k, 1)
+    eig = np.linalg.eigvalsh(WWt)  # ascending
+    # cond(W Wᵀ) < 1e10: the solve's error, eps·cond(A) relative to ‖X‖, is below 1e-10
+    ok = eig[:, 0] > _NORMAL_EQUATIONS_RCOND * eig[:, -1]
+    if ok.all():
+        new = np.linalg.solve(WWt, rhs)
+    else:
+        new = np.empty_like(rhs)
+        if ok.any():
+            new[ok] = np.linalg.solve(WWt[ok], rhs[ok])
+        bad = ~ok
+        P = np.linalg.pinv(W[bad].transpose(0, 2, 1))  # (b, k, n)
+        new[bad] = P @ X if cols is None else (P @ X[:, cols[bad]].T[:, :, None])
+    if nonnegative:
+        np.maximum(new, 0.0, out=new)
+    if cols is None:
         H[...] = new
     else:
-        new = np.einsum("rkn,nr->rk", P, X[:, cols])
-        if nonnegative:
-            np.maximum(new, 0.0, out=new)
-        H[np.arange(H.shape[0]), :, cols] = new
+        H[np.arange(H.shape[0]), :, cols] = new[:, :, 0]
 
 
 class ALS:
@@ -260,18 +286,65 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     norm = norms[restart, steps]
     inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
     a_scaled = a * inverse[..., None]
-    update = np.empty_like(h)
-    for a_t, x_t, scaled_t in zip(a, x, a_scaled, strict=True):
-        residual = x_t - np.vecdot(a_t, h)
-        np.multiply(residual[..., None], scaled_t, out=update)
-        h += update
-        if nonnegative:
-            np.maximum(h, 0.0, out=h)
+    if (h.shape[0] * h.shape[1] * (k + 1)) ** 2 <= _AFFINE_MAX_CELLS:
+        h = _affine_kaczmarz(h, a, x, a_scaled, nonnegative)
+    else:
+        update = np.empty_like(h)
+        for a_t, x_t, scaled_t in zip(a, x, a_scaled, strict=True):
+            residual = x_t - np.vecdot(a_t, h)
+            np.multiply(residual[..., None], scaled_t, out=update)
+            h += update
+            if nonnegative:
+                np.maximum(h, 0.0, out=h)
     if cols is None:
         H[...] = h.transpose(0, 2, 1)
     else:
         H[np.arange(R), :, cols] = h[:, 0, :]
     return rows
+
+
+def _affine_kaczmarz(h, a, x, a_scaled, nonnegative: bool) -> np.ndarray:
+    """The Kaczmarz steps of :func:`kaczmarz_columns` as one small matrix product each.
+
+    ``h + (x − a·h) a/‖a‖²`` is the affine map ``(I − s aᵀ) h + x s`` with s = a/‖a‖²;
+    in homogeneous coordinates [h; 1] it is one (k+1)×(k+1) matrix.  The maps of all
+    columns and restarts of a step go on the diagonal of one block-diagonal matrix,
+    all formed before the loop, so a step is one matrix-vector product and a clip:
+    two numpy calls instead of five, which is what counts when there are only a few
+    columns (random sampling).  The off-diagonal zeros add exact zeros, except when
+    a value turns inf or NaN, which would leak into other restarts through 0·inf:
+    then the steps are redone one block per restart.
+    h (R, c, k); a, a_scaled (kz, R, c, k); x (kz, R, c).  Returns the new h.
+    """
+    kz, R, c, k = a.shape
+    blocks, size = R * c, k + 1
+    a, a_scaled = a.reshape(kz, blocks, k), a_scaled.reshape(kz, blocks, k)
+    full = np.zeros((kz, blocks, size, blocks, size))
+    maps = np.einsum("tiaib->tiab", full)  # a writable view of the diagonal blocks
+    np.subtract(np.eye(k), a_scaled[..., :, None] * a[..., None, :], out=maps[..., :k, :k])
+    np.multiply(x.reshape(kz, blocks, 1), a_scaled, out=maps[..., :k, k])
+    maps[..., k, k] = 1.0
+    g = np.ones((blocks, size))
+    g[:, :k] = h.reshape(blocks, k)
+    g = g.ravel()
+    other = np.empty_like(g)
+    for map_t in full.reshape(kz, blocks * size, blocks * size):
+        np.dot(map_t, g, out=other)
+        if nonnegative:
+            np.maximum(other, 0.0, out=g)  # the homogeneous 1 stays 1
+        else:
+            g, other = other, g
+    if not math.isfinite(g.sum()):  # keep restarts apart: one block product each
+        g = np.ones((blocks, size, 1))
+        g[:, :k, 0] = h.reshape(blocks, k)
+        other = np.empty_like(g)
+        for maps_t in maps:
+            np.matmul(maps_t, g, out=other)
+            if nonnegative:
+                np.maximum(other, 0.0, out=g)
+            else:
+                g, other = other, g
+    return g.reshape(R, c, size)[..., :k]
 
 
 class RK:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from nmf_core import solvers
 from nmf_core.solvers import (
     gram,
     gram_squared_residuals,
@@ -59,6 +60,24 @@ def test_least_squares_survives_rank_deficient_factor():
     H = H0.copy()
     least_squares_columns(H, W, X, None, nonnegative=True)
     assert np.isfinite(H).all()
+
+
+def test_least_squares_mixes_direct_and_pseudo_inverse_restarts():
+    """Restarts with a rank-deficient A get the min-norm solution, the others the
+    normal equations' one; both match lstsq, for all columns and for one per restart."""
+    W = W0.copy()
+    W[1, 2] = 0.0  # restart 1: a zero column of A
+    W[2, 3] = W[2, 0] * (1 + 1e-9)  # restart 2: two nearly equal columns
+    for cols in (None, np.array([0, 3, 6])):
+        H = H0.copy()
+        least_squares_columns(H, W, X, cols, nonnegative=False)
+        for r in range(R):
+            target = X if cols is None else X[:, cols[r]]
+            expected = np.linalg.lstsq(W[r].T, target, rcond=None)[0]
+            got = H[r] if cols is None else H[r, :, cols[r]]
+            assert np.allclose(W[r].T @ got, W[r].T @ expected, atol=1e-9)
+            if r == 1:
+                assert np.allclose(got, expected)  # min norm: the dead factor stays 0
 
 
 def test_updates_of_w_are_the_updates_of_h_on_the_transpose():
@@ -125,3 +144,31 @@ def test_kaczmarz_skips_zero_rows_under_both_samplings():
         rows = kaczmarz_columns(H, W, X, None, u, mode, nonnegative=True)
         assert not np.isin(rows, [0, 4]).any()
         assert np.isfinite(H).all() and (H >= 0).all()
+
+
+@pytest.mark.parametrize("nonnegative", [True, False])
+def test_block_diagonal_kaczmarz_matches_the_step_by_step_loop(nonnegative, monkeypatch):
+    """Few columns take one block-diagonal product per step; it must agree with the
+    plain loop, and a restart that turns non-finite must not touch the others."""
+    cols = np.array([0, 3, 6])
+    u = np.random.default_rng(2).random((R, 6, 1))
+    small = H0.copy()
+    rows = kaczmarz_columns(small, W0, X, cols, u, "norm", nonnegative)
+    monkeypatch.setattr(solvers, "_AFFINE_MAX_CELLS", 0)
+    plain = H0.copy()
+    assert np.array_equal(kaczmarz_columns(plain, W0, X, cols, u, "norm", nonnegative), rows)
+    assert np.allclose(small, plain, rtol=1e-12, atol=1e-12)
+    monkeypatch.undo()
+    W = W0.copy()
+    W[1, :, :] = 1e-160  # restart 1: squared norms underflow to subnormal, steps overflow
+    broken = H0.copy()
+    with np.errstate(all="ignore"):
+        kaczmarz_columns(broken, W, X, cols, u, "norm", nonnegative)
+    monkeypatch.setattr(solvers, "_AFFINE_MAX_CELLS", 0)
+    reference = H0.copy()
+    with np.errstate(all="ignore"):
+        kaczmarz_columns(reference, W, X, cols, u, "norm", nonnegative)
+    assert not np.isfinite(broken[1]).all()  # the case the fallback is for
+    for r in (0, 2):
+        assert np.isfinite(broken[r]).all()
+        assert np.allclose(broken[r], reference[r], rtol=1e-12, atol=1e-12)
