@@ -30,6 +30,7 @@ _LOG = logging.getLogger(__name__)
 DEFAULT_MAX_SECONDS = 10.0
 MAX_SECONDS_ENV = "NMF_EXPLORER_MAX_SECONDS"
 CACHE_ENTRIES = 64  # results kept; each holds A, S and the error curves
+SNAPSHOT_CACHE_ENTRIES = 4  # results with step-through snapshots (≤ 50 MB each) kept
 PROGRESS_AFTER_S = 0.3  # runs quicker than this never show a bar
 PROGRESS_EVERY_S = 0.2  # at most this often (each update is replayed on a cache hit)
 INTERNAL_ERROR = ("Something went wrong inside the app while doing this. The details are in "
@@ -82,16 +83,28 @@ class ProgressReporter:
             self.bar.empty()
 
 
+def _factorize_with_progress(settings: tuple, label: str, X: np.ndarray,
+                             mask: np.ndarray | None) -> NMFResult:
+    kwargs = dict(settings)
+    progress = ProgressReporter(kwargs["niter"], label)
+    try:
+        return factorize(X, callback=progress, mask=mask, **kwargs)
+    finally:
+        progress.close()
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _cached_factorize(fingerprint: str, settings: tuple, label: str, _X: np.ndarray,
                       _mask: np.ndarray | None) -> NMFResult:
     """``factorize`` keyed by (fingerprint, settings); X and the mask are not hashed."""
-    kwargs = dict(settings)
-    progress = ProgressReporter(kwargs["niter"], label)
-    try:
-        return factorize(_X, callback=progress, mask=_mask, **kwargs)
-    finally:
-        progress.close()
+    return _factorize_with_progress(settings, label, _X, _mask)
+
+
+@st.cache_data(max_entries=SNAPSHOT_CACHE_ENTRIES, show_spinner=False)
+def _cached_factorize_with_snapshots(fingerprint: str, settings: tuple, label: str,
+                                     _X: np.ndarray, _mask: np.ndarray | None) -> NMFResult:
+    """The same for runs that record snapshots (up to 50 MB each): fewer are kept."""
+    return _factorize_with_progress(settings, label, _X, _mask)
 
 
 def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
@@ -102,8 +115,8 @@ def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
     settings.setdefault("max_seconds", MAX_SECONDS)
     warn_if_over_budget(matrix.X.shape, settings)
     key = tuple(sorted(settings.items()))
-    return _cached_factorize(matrix.fingerprint, key, label or settings["method"],
-                             matrix.X, matrix.mask)
+    cached = _cached_factorize_with_snapshots if settings.get("snapshots") else _cached_factorize
+    return cached(matrix.fingerprint, key, label or settings["method"], matrix.X, matrix.mask)
 
 
 def warn_if_over_budget(shape, settings: dict[str, Any]) -> None:
@@ -134,6 +147,7 @@ def cached(name: str, key: tuple, function: Callable[[], Any]) -> Any:
 def clear_cache() -> None:
     """Forget every cached result (tests use this)."""
     _cached_factorize.clear()
+    _cached_factorize_with_snapshots.clear()
     _cached_call.clear()
 
 
