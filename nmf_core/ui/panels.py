@@ -140,8 +140,9 @@ def comparison_charts(results: dict[str, NMFResult], *, key: str = "compare") ->
     with right:
         chart(figures.comparison_figure(results, x_axis="time", log_y=log_y),
               key=f"{key}_by_time")
-        st.caption("The solver times whole runs, not single iterations: each curve's points "
-                   "are spread evenly over its run's elapsed time.")
+        st.caption("Each point sits at the moment the solver finished that iteration, "
+                   "counted from the start of the call (initialization included). All "
+                   "restarts run together as one batch, so more restarts slow every curve.")
 
 
 def comparison_table(results: dict[str, NMFResult]) -> None:
