@@ -44,7 +44,7 @@ def scan_controls(matrix: Matrix, container=None) -> dict[str, Any]:
 
     values = {"method": widget(PARAMS["method"], choices=METHODS, default="hals")}
     values["ks"] = _k_range(min(K_LIMIT, *matrix.shape), hidden, container)
-    values["folds"] = widget(SCAN_PARAMS["folds"])
+    values["folds"] = widget(SCAN_PARAMS["folds"], label="Folds")
     values["holdout"] = float(widget(SCAN_PARAMS["holdout"], label="Held-out share"))
     values["niter"] = widget(PARAMS["niter"], default=SCAN_NITER,
                              help="Iterations of each fit (one start each, from NNDSVD).")
