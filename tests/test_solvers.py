@@ -172,3 +172,20 @@ def test_block_diagonal_kaczmarz_matches_the_step_by_step_loop(nonnegative, monk
     for r in (0, 2):
         assert np.isfinite(broken[r]).all()
         assert np.allclose(broken[r], reference[r], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("nonnegative", [True, False])
+def test_hals_fast_rows_match_the_row_by_row_form(nonnegative):
+    """The three-call form (diagonal taken out of the sum) is the same update as the
+    documented row-by-row formula, which is still used when a factor is zero."""
+    fast, slow = H0.copy(), H0.copy()
+    WX, WWt = stacked_product(W0, X), gram(W0)
+    hals_rows(fast, WX, WWt, nonnegative, 4, 0.0)
+    solvers._hals_rows_with_zero_factors(slow, WX, WWt, np.einsum("rkk->rk", WWt),
+                                         nonnegative, 4, 0.0)
+    assert np.allclose(fast, slow, rtol=1e-10, atol=1e-12)
+    W = W0.copy()
+    W[:, 2] = 0.0  # a zero factor: its row of H has no effect and is kept
+    H = H0.copy()
+    hals_rows(H, stacked_product(W, X), gram(W), nonnegative, 4, 0.0)
+    assert np.array_equal(H[:, 2], H0[:, 2]) and np.isfinite(H).all()
