@@ -202,9 +202,9 @@ def factorize(
                 sq = residuals(W, H)
             err = np.sqrt(np.maximum(sq, 0) / x_sq)
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
-            # means every entry is finite.  Only when it fails are the exact tests run
-            # (a sum can also overflow), so the guard's outcome is unchanged.
-            if not ((err <= limit).all() and math.isfinite(W.sum() + H.sum())):
+            # of squares means every entry is finite.  Only when it fails are the exact
+            # tests run (the squares can also overflow), so the guard's outcome is unchanged.
+            if not ((err <= limit).all() and math.isfinite(np.vdot(W, W) + np.vdot(H, H))):
                 finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
                           & np.isfinite(H).all(axis=(1, 2)))
                 blown = finite & (err > limit)

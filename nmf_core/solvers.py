@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+_ZERO = np.zeros(())  # a 0-d zero: the cheapest second argument for np.maximum
 _GRAM_MIN_CELLS = 10_000  # below this, the direct norm is as cheap and exact
 _NORMAL_EQUATIONS_RCOND = 1e-10  # ALS: smallest/largest eigenvalue of W Wᵀ for a direct solve
 _AFFINE_MAX_CELLS = 2_500  # Kaczmarz: (columns × (k+1))² up to which one product per step wins
@@ -38,8 +39,8 @@ def gram(F: np.ndarray) -> np.ndarray:
 def squared_residuals(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> np.ndarray:
     """``‖X − W[r].T H[r]‖²_F`` for every restart, computed directly."""
     if X.size * W.shape[0] <= 1_000_000:
-        diff = X - W.transpose(0, 2, 1) @ H
-        return np.einsum("rnm,rnm->r", diff, diff)
+        diff = (X - W.transpose(0, 2, 1) @ H).reshape(W.shape[0], -1)
+        return np.vecdot(diff, diff)
     out = np.empty(W.shape[0])
     for r in range(W.shape[0]):
         diff = X - W[r].T @ H[r]
@@ -74,10 +75,15 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
     coupling = WWt * inverse  # rows scaled by 1/d
     coupling.reshape(R, k * k)[:, :: k + 1] = 0.0  # the j ≠ r sum
     target = WX * inverse
-    buffer = np.empty((R, 1, m))
-    rows = list(zip(coupling[:, :, None].swapaxes(0, 1), target[:, :, None].swapaxes(0, 1),
-                    H[:, :, None].swapaxes(0, 1), strict=True))
-    clip = np.maximum if nonnegative else None
+    if R == 1:  # one restart: plain vector-matrix products are the cheaper calls
+        product, matrix = np.dot, H[0]
+        buffer = np.empty(m)
+        rows = list(zip(coupling[0], target[0], H[0], strict=True))
+    else:
+        product, matrix = np.matmul, H
+        buffer = np.empty((R, 1, m))
+        rows = list(zip(coupling[:, :, None].swapaxes(0, 1), target[:, :, None].swapaxes(0, 1),
+                        H[:, :, None].swapaxes(0, 1), strict=True))
     before = np.empty_like(H) if max_passes > 1 else None
     first_move = 0.0
     last = max_passes - 1
@@ -85,12 +91,12 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
         if p < last:  # the last pass needs no measure of its move
             np.copyto(before, H)
         for c_r, t_r, h_r in rows:
-            np.matmul(c_r, H, out=buffer)
-            if clip is None:
-                np.subtract(t_r, buffer, out=h_r)
-            else:
+            product(c_r, matrix, out=buffer)
+            if nonnegative:
                 np.subtract(t_r, buffer, out=buffer)
-                clip(buffer, 0.0, out=h_r)
+                np.maximum(buffer, _ZERO, out=h_r)
+            else:
+                np.subtract(t_r, buffer, out=h_r)
         if p == last:
             break
         before -= H
