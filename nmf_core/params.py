@@ -21,7 +21,8 @@ class Param:
     """One setting: its type, valid range or choices, default and help text.
 
     ``ui_low``/``ui_high`` bound the app's slider where the valid range is wider
-    than a slider can usefully show (the CLI accepts the whole valid range).
+    than a slider can usefully show (the CLI and the core accept the whole valid
+    range).
     """
 
     name: str
@@ -34,9 +35,14 @@ class Param:
     ui_high: float | None = None
     optional: bool = False
     methods: tuple[str, ...] = ("als", "rk", "hals", "mu")  # the methods that use it
+    ui_low: float | None = None
 
     def applies_to(self, method: str) -> bool:
         return method in self.methods
+
+    @property
+    def slider_low(self) -> float | None:
+        return self.ui_low if self.ui_low is not None else self.low
 
     @property
     def slider_high(self) -> float | None:
