@@ -4,6 +4,12 @@ two classic parts-based teaching sets (swimmer, bars).
 Each returns a :class:`Dataset` whose ``X`` is non-negative (n, m); the
 generated ones also carry the true factors, and the image sets say how to
 reshape a row of X into a picture.
+
+The generators' settings (ranges, defaults, help) are declared once, in
+:data:`SYNTHETIC_PARAMS` and :data:`BARS_PARAMS`: the generators and the data
+set specs validate against them, and the app's sliders are built from them.
+A generated X is held to the CSV loader's cell limit, so a spec cannot ask for
+more memory than an upload could.
 """
 
 from __future__ import annotations
@@ -12,7 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .csvio import DEFAULT_MAX_CELLS
 from .errors import ParameterError
+from .params import PARAMS, Param
+
+MAX_CELLS = DEFAULT_MAX_CELLS  # the most cells a generated X may have (n·m)
 
 
 @dataclass(frozen=True)
@@ -74,20 +84,83 @@ def factory_example() -> Dataset:
     )
 
 
+# ----------------------------------------------------------------- the generators' settings
+# One table per generator, keyed by the generator's argument names (which are
+# also the keys of a data set spec).  ``ui_low``/``ui_high`` are the app's
+# slider ends; the generators and specs accept the whole low..high range.
+DATA_SEED = Param("seed", int, 0,
+                  "Seed of the generated data, synthetic or bars (the solver has its own).",
+                  low=0, high=PARAMS["seed"].high, ui_high=999)
+
+SYNTHETIC_PARAMS: dict[str, Param] = {p.name: p for p in (
+    Param("n", int, 100, "Rows of the synthetic matrix.",
+          low=1, high=MAX_CELLS, ui_low=2, ui_high=1000),
+    Param("m", int, 80, "Columns of the synthetic matrix.",
+          low=1, high=MAX_CELLS, ui_low=2, ui_high=1000),
+    Param("k", int, 5, "Number of factors the synthetic data is made of (at most min(n, m)).",
+          low=1, high=PARAMS["k"].high, ui_high=PARAMS["k"].slider_high),
+    Param("noise", float, 0.05,
+          "Gaussian noise, as a fraction of the clean matrix's standard deviation "
+          "(negative values are clipped to 0).", low=0.0, high=10.0, ui_high=1.0),
+    DATA_SEED,
+)}
+
+BARS_PARAMS: dict[str, Param] = {p.name: p for p in (
+    Param("size", int, 8,
+          "Bars images are size × size pixels, with one horizontal and one vertical bar per "
+          "row and column: 2 × size parts (the app's slider stops at 10: 20 parts, the top "
+          "of its k slider).", low=2, high=64, ui_high=10),
+    Param("n_images", int, 500, "How many bars images (rows of X).",
+          low=1, high=100_000, ui_low=20, ui_high=2000),
+    Param("probability", float, None,
+          "Each bar is in an image independently with this chance (default 1/size, the "
+          "classic choice); an image with no bar gets one.",
+          low=0.0, high=1.0, ui_low=0.02, ui_high=0.5, optional=True),
+    DATA_SEED,
+)}
+
+
+def _checked(dataset: str, table: dict[str, Param], **values) -> list:
+    """``values`` validated against ``table``, in order.  An error names the data
+    set, the setting and its allowed range."""
+    out = []
+    for name, value in values.items():
+        param = table[name]
+        try:
+            out.append(param.validate(value))
+        except ParameterError as exc:
+            allowed = "" if "between" in str(exc) else f" ({_range(param)})"
+            raise ParameterError(f"{dataset} data: {exc}{allowed}") from None
+    return out
+
+
+def _range(param: Param) -> str:
+    def shown(x):
+        return f"{x:,}" if param.kind is int else f"{x:g}"
+    return f"{param.name} is from {shown(param.low)} to {shown(param.high)}"
+
+
+def _check_cells(dataset: str, names: str, sizes: str, cells: int) -> None:
+    """A generated X may have at most MAX_CELLS cells (checked before allocating)."""
+    if cells > MAX_CELLS:
+        raise ParameterError(f"{dataset} data: {names} must be at most {MAX_CELLS:,} cells; "
+                             f"got {sizes} = {cells:,}")
+
+
 def synthetic(n: int = 100, m: int = 80, k: int = 5, noise: float = 0.05, seed: int = 0) -> Dataset:
     """Random non-negative low-rank data: X = max(0, A S + noise·σ·N(0, 1)).
 
     A (n, k) and S (k, m) are uniform on [0, 1); σ is the standard deviation of
     A S, so ``noise`` is a noise-to-signal ratio.  Clipping at zero keeps X
-    non-negative.
+    non-negative.  Ranges: :data:`SYNTHETIC_PARAMS`; n·m is at most
+    :data:`MAX_CELLS`.
     """
-    for name, value, low in (("n", n, 1), ("m", m, 1), ("k", k, 1)):
-        if int(value) != value or value < low:
-            raise ParameterError(f"{name} must be a whole number ≥ {low}; got {value!r}")
+    n, m, k, noise, seed = _checked("synthetic", SYNTHETIC_PARAMS,
+                                    n=n, m=m, k=k, noise=noise, seed=seed)
+    _check_cells("synthetic", "n × m", f"{n:,} × {m:,}", n * m)
     if k > min(n, m):
-        raise ParameterError(f"true k = {k} must be at most min(n, m) = {min(n, m)}")
-    if not (0 <= noise <= 10):
-        raise ParameterError(f"noise must be between 0 and 10; got {noise!r}")
+        raise ParameterError(f"synthetic data: true k = {k} must be at most "
+                             f"min(n, m) = {min(n, m)}")
     rng = np.random.default_rng(seed)
     A = rng.random((n, k))
     S = rng.random((k, m))
@@ -152,14 +225,12 @@ def bars(size: int = 8, n_images: int = 500, probability: float | None = None,
     vertical bars, each present independently with ``probability`` (default 1/size).
 
     Row i of X is image i; the 2·size true parts (one per bar) are the rows of ``S``.
+    Ranges: :data:`BARS_PARAMS`; n_images·size² is at most :data:`MAX_CELLS`.
     """
-    if int(size) != size or not 2 <= size <= 64:
-        raise ParameterError(f"size must be a whole number from 2 to 64; got {size!r}")
-    if int(n_images) != n_images or not 1 <= n_images <= 100_000:
-        raise ParameterError(f"n_images must be a whole number from 1 to 100000; got {n_images!r}")
+    size, n_images, probability, seed = _checked(
+        "bars", BARS_PARAMS, size=size, n_images=n_images, probability=probability, seed=seed)
+    _check_cells("bars", "n_images × size²", f"{n_images:,} × {size}²", n_images * size * size)
     p = 1.0 / size if probability is None else probability
-    if not 0 < p <= 1:
-        raise ParameterError(f"probability must be in (0, 1]; got {probability!r}")
     parts = []
     for i in range(size):
         img = np.zeros((size, size))
@@ -183,8 +254,16 @@ def bars(size: int = 8, n_images: int = 500, probability: float | None = None,
 # "synthetic:n=100,m=80,k=5,noise=0.05,seed=0".  The CLI, the app's links and
 # the "reproduce it" code all use it.
 GENERATORS = {"factory": factory_example, "synthetic": synthetic, "swimmer": swimmer, "bars": bars}
-_SPEC_TYPES = {"n": int, "m": int, "k": int, "seed": int, "size": int, "n_images": int,
-               "noise": float, "probability": float}
+# Each generator's settings, as the specs name them.
+DATA_SETTINGS: dict[str, dict[str, Param]] = {
+    "factory": {}, "synthetic": SYNTHETIC_PARAMS, "swimmer": {}, "bars": BARS_PARAMS}
+DATA_SOURCES = (*GENERATORS, "csv")
+DATA_SOURCE = Param(
+    "data", str, "factory",
+    "factory: the documents' 12×10 example (hours × days). synthetic: random "
+    "low-rank data with known factors. swimmer, bars: images (one per row of X) "
+    "made of known parts. csv: your own non-negative matrix.",
+    choices=DATA_SOURCES)
 
 
 def dataset_spec(name: str, **settings) -> str:
@@ -195,27 +274,38 @@ def dataset_spec(name: str, **settings) -> str:
 
 
 def parse_dataset_spec(spec: str) -> tuple[str, dict]:
-    """Split ``"name:key=value,..."`` into the generator's name and typed settings."""
+    """Split ``"name:key=value,..."`` into the generator's name and its settings,
+    each checked against the generator's table (:data:`DATA_SETTINGS`)."""
     name, _, rest = spec.partition(":")
     if name not in GENERATORS:
         raise ParameterError(
             f"unknown data set {name!r}; built-in ones are {', '.join(GENERATORS)}")
+    table = DATA_SETTINGS[name]
     settings = {}
     for item in filter(None, rest.split(",")):
-        key, eq, value = item.partition("=")
-        if not eq or key not in _SPEC_TYPES:
-            raise ParameterError(f"bad setting {item!r} in data set spec {spec!r}")
-        try:
-            settings[key] = _SPEC_TYPES[key](value)
-        except ValueError:
-            raise ParameterError(f"setting {key} must be a number; got {value!r}") from None
+        key, eq, text = item.partition("=")
+        key = key.strip()
+        if not eq:
+            raise ParameterError(f"bad setting {item!r} in data set spec {spec!r}: "
+                                 "write name=value")
+        if key not in table:
+            takes = f"it takes {', '.join(table)}" if table else "it takes no settings"
+            raise ParameterError(f"{name} data has no setting {key!r}; {takes}")
+        settings[key] = _checked(name, table, **{key: _spec_number(name, table[key], text)})[0]
     return name, settings
 
 
+def _spec_number(dataset: str, param: Param, text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    raise ParameterError(f"{dataset} data: {param.name} must be a number; got {text.strip()!r} "
+                         f"({_range(param)})")
+
+
 def load_dataset(spec: str) -> Dataset:
-    """Build a built-in data set from its text form."""
+    """Build a built-in data set from its text form (every problem is a ParameterError)."""
     name, settings = parse_dataset_spec(spec)
-    try:
-        return GENERATORS[name](**settings)
-    except TypeError:
-        raise ParameterError(f"data set {name!r} does not take {sorted(settings)}") from None
+    return GENERATORS[name](**settings)

@@ -75,6 +75,16 @@ def test_builtin_dataset_spec_needs_no_file():
     (["factor", "{bad}", "--k", "2"], "line 2"),
     (["factor", "{csv}", "--k", "2", "--method", "als", "--missing"], "need method hals or mu"),
     (["factor", "{csv}"], "required: --k"),
+    (["factor", "synthetic:seed=-1", "--k", "1"],
+     "synthetic data: seed must be between 0 and 4,294,967,295; got -1"),
+    (["factor", "bars:seed=-1", "--k", "1"], "bars data: seed must be between 0 and"),
+    (["factor", "synthetic:n=100000,m=100000", "--k", "1"],
+     "synthetic data: n × m must be at most 5,000,000 cells"),
+    (["factor", "bars:size=64,n_images=100000", "--k", "1"],
+     "bars data: n_images × size² must be at most 5,000,000 cells"),
+    (["factor", "synthetic:noise=abc", "--k", "1"],
+     "synthetic data: noise must be a number; got 'abc' (noise is from 0 to 10)"),
+    (["factor", "synthetic:size=4", "--k", "1"], "synthetic data has no setting 'size'"),
 ])
 def test_bad_input_is_one_line_and_status_2(args, needle, factory_csv, tmp_path):
     bad = tmp_path / "bad.csv"

@@ -12,6 +12,8 @@ def test_defaults_validate_and_lie_in_range():
             assert p.low <= p.default <= p.high
         if p.ui_high is not None:
             assert p.low <= p.ui_high <= p.high
+        if p.ui_low is not None:
+            assert p.low <= p.ui_low <= p.slider_high
         if p.choices:
             assert p.default in p.choices
         assert p.help
@@ -45,3 +47,17 @@ def test_choices_unknown_names_and_cross_rules():
     assert validate_params(max_seconds=None)["max_seconds"] is None
     with pytest.raises(ParameterError, match="max_seconds must be between"):
         validate_params(max_seconds=0)
+
+
+def test_data_source_sliders_are_the_cores_declarations_under_the_apps_keys():
+    from nmf_core.data import DATA_SETTINGS, DATA_SOURCE
+    from nmf_core.ui.widgets import DATA_CONTROLS, DATA_PARAMS
+
+    assert DATA_PARAMS["data"] is DATA_SOURCE
+    for key, (generator, setting) in DATA_CONTROLS.items():
+        core, slider = DATA_SETTINGS[generator][setting], DATA_PARAMS[key]
+        assert slider.name == key
+        for field in ("kind", "help", "low", "high", "ui_low", "ui_high"):
+            assert getattr(slider, field) == getattr(core, field), (key, field)
+        assert slider.default == (core.default if core.default is not None
+                                  else 1 / DATA_SETTINGS["bars"]["size"].default)

@@ -1,8 +1,9 @@
 """Sidebar controls built from the parameter table, with their state in the URL.
 
 Every control is made by :func:`param_widget` from a :class:`~nmf_core.params.Param`
-(the core's ``PARAMS`` for solver settings, :data:`DATA_PARAMS` here for the
-data source), so a range, default or help text lives in one place.  Each
+(the core's ``PARAMS`` for solver settings; for the data source, the core's
+tables in :mod:`nmf_core.data`, gathered in :data:`DATA_PARAMS` under the
+app's control keys), so a range, default or help text lives in one place.  Each
 control has a stable ``key`` and ``bind="query-params"``: the URL holds every
 setting that differs from its default, so a link reproduces a view.
 ``?hide=init,sampling`` hides the named controls; they then take their value
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
 
+from ..data import BARS_PARAMS, DATA_SETTINGS, DATA_SOURCE
 from ..errors import NMFInputError
 from ..params import METHODS, PARAMS, Param
 
@@ -54,31 +57,27 @@ LABELS = {
 SOLVER_SETTINGS = ("k", "niter", "kacziter", "reinit", "seed", "init", "sampling",
                    "row_sampling", "nonnegative")
 
-DATA_SOURCES = ("factory", "synthetic", "swimmer", "bars", "csv")
-DATA_PARAMS: dict[str, Param] = {p.name: p for p in (
-    Param("data", str, "factory",
-          "factory: the documents' 12×10 example (hours × days). synthetic: random "
-          "low-rank data with known factors. swimmer, bars: images (one per row of X) "
-          "made of known parts. csv: your own non-negative matrix.",
-          choices=DATA_SOURCES),
-    Param("n", int, 100, "Rows of the synthetic matrix.", low=2, high=1000),
-    Param("m", int, 80, "Columns of the synthetic matrix.", low=2, high=1000),
-    Param("true_k", int, 5, "Number of factors the synthetic data is made of.",
-          low=1, high=20),
-    Param("noise", float, 0.05,
-          "Gaussian noise, as a fraction of the clean matrix's standard deviation "
-          "(negative values are clipped to 0).", low=0.0, high=1.0),
-    Param("data_seed", int, 0,
-          "Seed of the generated data, synthetic or bars (the solver has its own).",
-          low=0, high=999),
-    Param("bar_size", int, 8, "Bars images are size × size pixels, with one horizontal and "
-          "one vertical bar per row and column: 2 × size parts (at most 20, the top "
-          "of the k slider).", low=2, high=10),
-    Param("bar_images", int, 500, "How many bars images (rows of X).", low=20, high=2000),
-    Param("bar_probability", float, 0.125,
-          "Each bar is in an image independently with this chance (1/size is the classic "
-          "choice); an image with no bar gets one.", low=0.02, high=0.5),
-)}
+# The data-source controls: the core's declarations (nmf_core.data), under the
+# app's control keys (which are also its URL parameters).
+DATA_CONTROLS = {  # control key -> (generator, its setting)
+    "n": ("synthetic", "n"), "m": ("synthetic", "m"), "true_k": ("synthetic", "k"),
+    "noise": ("synthetic", "noise"), "data_seed": ("synthetic", "seed"),
+    "bar_size": ("bars", "size"), "bar_images": ("bars", "n_images"),
+    "bar_probability": ("bars", "probability"),
+}
+
+
+def _data_control(key: str, generator: str, setting: str) -> Param:
+    param = replace(DATA_SETTINGS[generator][setting], name=key)
+    if param.default is None:  # bars' probability: 1/size, at the default size
+        param = replace(param, default=1 / BARS_PARAMS["size"].default, optional=False)
+    return param
+
+
+DATA_PARAMS: dict[str, Param] = {
+    "data": DATA_SOURCE,
+    **{key: _data_control(key, *where) for key, where in DATA_CONTROLS.items()},
+}
 
 
 LINK_KEY = "_link_values"
@@ -247,7 +246,7 @@ def param_widget(
         return remember(key, container.toggle(label, value=bool(default), key=key, help=help,
                                               bind=BIND), bool(default))
 
-    low = param.low
+    low = param.slider_low
     top = param.slider_high if high is None else min(high, param.slider_high)
     top = param.kind(top)
     low = param.kind(low)
