@@ -26,8 +26,14 @@ import numpy as np
 from .errors import CSVFormatError, MatrixError, ParameterError
 
 DEFAULT_MAX_CELLS = 5_000_000
-# Streamlit's default upload limit (server.maxUploadSize = 200, in MiB).
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# The byte limit follows from the cell limit: 20 bytes a cell, room for a
+# full-precision number such as 0.12345678901234568 (19 characters) and its
+# delimiter; 5,000,000 cells give 100 MB, rounded up to whole MiB because
+# Streamlit's server.maxUploadSize counts MiB.  .streamlit/config.toml sets the
+# same 96, so the uploader and the loader refuse the same files.
+BYTES_PER_CELL = 20
+MIB = 1024 * 1024
+DEFAULT_MAX_BYTES = -(-DEFAULT_MAX_CELLS * BYTES_PER_CELL // MIB) * MIB  # 96 MiB
 MISSING_CHOICES = ("error", "mask")
 DELIMITERS = (",", ";", "\t")
 

@@ -2,7 +2,9 @@
 
 import csv
 import io
+import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -239,7 +241,28 @@ def no_parsing(monkeypatch):
 
 
 def test_default_limits():
-    assert DEFAULT_MAX_CELLS == 5_000_000 and DEFAULT_MAX_BYTES >= 100 * 1024 * 1024
+    assert DEFAULT_MAX_CELLS == 5_000_000
+    # The byte limit follows from the cell limit at 20 bytes a cell, in whole MiB.
+    assert csvio.BYTES_PER_CELL == 20 and DEFAULT_MAX_BYTES % (1024 * 1024) == 0
+    assert 0 <= DEFAULT_MAX_BYTES - DEFAULT_MAX_CELLS * 20 < 1024 * 1024
+    assert DEFAULT_MAX_BYTES == 96 * 1024 * 1024
+
+
+def test_the_uploader_and_the_loader_refuse_the_same_files():
+    """.streamlit/config.toml's maxUploadSize (MiB, as Streamlit counts it) is the loader's
+    byte limit, and the app reads the same constant."""
+    from nmf_core.ui.data_source import MAX_UPLOAD_MB
+
+    text = (Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text()
+    server = text.split("[server]", 1)[1].split("\n[", 1)[0]  # tomllib needs Python 3.11
+    upload_mib = int(re.search(r"^maxUploadSize\s*=\s*(\d+)\s*$", server, re.M).group(1))
+    assert upload_mib * 1024 * 1024 == DEFAULT_MAX_BYTES
+    assert MAX_UPLOAD_MB == upload_mib
+
+
+def test_a_full_precision_grid_at_the_cell_limit_fits_the_byte_limit():
+    row = ",".join(["0.12345678901234568"] * 1000) + "\n"
+    assert len(row) * (DEFAULT_MAX_CELLS // 1000) <= DEFAULT_MAX_BYTES
 
 
 def test_over_the_byte_limit_is_rejected_without_parsing(no_parsing):

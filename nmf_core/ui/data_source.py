@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from ..csvio import DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, load_csv
+from ..csvio import DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, MIB, load_csv
 from ..data import Dataset, bars, dataset_spec, factory_example, swimmer, synthetic
 from ..errors import NMFInputError
 from ..fingerprint import fingerprint
@@ -28,7 +28,8 @@ CSV_MEMO_KEY = "_csv_memo"
 CSV_TYPES = ["csv", "tsv", "txt"]
 NOT_IN_LINKS = ("An uploaded file stays on this server for your session only: a link "
                 "carries the settings, not the data.")
-MAX_UPLOAD_MB = DEFAULT_MAX_BYTES // (1024 * 1024)  # .streamlit/config.toml says the same
+# The loader's limits come from csvio; .streamlit/config.toml's maxUploadSize says the same.
+MAX_UPLOAD_MB = DEFAULT_MAX_BYTES // MIB
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,7 +144,8 @@ def _uploaded_matrix(container) -> Matrix | None:
     uploaded = container.file_uploader(
         "CSV file", type=CSV_TYPES, key="csv_file",
         help="Numbers only, non-negative; an optional header row and an optional first "
-             "column of row names. Comma, semicolon or tab separated, UTF-8.")
+             "column of row names. Comma, semicolon or tab separated, UTF-8. At most "
+             f"{DEFAULT_MAX_CELLS:,} cells and {MAX_UPLOAD_MB} MB.")
     container.caption(NOT_IN_LINKS)
     # Missing values: opt in, since a blank cell is more often a mistake.
     if "csv_blank_missing" in hidden_controls():
