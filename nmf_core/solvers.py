@@ -231,7 +231,7 @@ def weighted_picks(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     total = cum[:, -1:]
     # x / x is exactly 1, so the last non-zero row and any zero rows after it sit at
     # exactly 1.0, above every u < 1: no draw can land past the last non-zero row.
-    normalised = cum / np.where(total > 0, total, 1.0)
+    normalised = cum / (total if total.min() > 0 else np.where(total > 0, total, 1.0))
     flat = uniforms.reshape(R, -1)
     if flat.shape[1] * n <= _COMPARE_MAX_CELLS:
         # compare-and-count with no per-restart calls: the comparisons are true on a
@@ -319,6 +319,9 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     norms = np.einsum("rkn,rkn->rn", W, W)
     weights = norms if row_sampling == "norm" else (norms > 0).astype(float)
     rows = weighted_picks(weights, uniforms)  # (R, kacziter, c)
+    if (R * rows.shape[2] * (k + 1)) ** 2 <= _AFFINE_MAX_CELLS:
+        _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative)
+        return rows
     if cols is None:
         h = H.transpose(0, 2, 1).copy()  # (R, m, k)
         targets = np.arange(X.shape[1])[None, None, :]
@@ -334,16 +337,13 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     norm = norms[restart, steps]
     inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
     a_scaled = a * inverse[..., None]
-    if (h.shape[0] * h.shape[1] * (k + 1)) ** 2 <= _AFFINE_MAX_CELLS:
-        h = _affine_kaczmarz(h, a, x, a_scaled, nonnegative)
-    else:
-        update = np.empty_like(h)
-        for a_t, x_t, scaled_t in zip(a, x, a_scaled, strict=True):
-            residual = x_t - np.vecdot(a_t, h)
-            np.multiply(residual[..., None], scaled_t, out=update)
-            h += update
-            if nonnegative:
-                np.maximum(h, 0.0, out=h)
+    update = np.empty_like(h)
+    for a_t, x_t, scaled_t in zip(a, x, a_scaled, strict=True):
+        residual = x_t - np.vecdot(a_t, h)
+        np.multiply(residual[..., None], scaled_t, out=update)
+        h += update
+        if nonnegative:
+            np.maximum(h, 0.0, out=h)
     if cols is None:
         H[...] = h.transpose(0, 2, 1)
     else:
@@ -351,7 +351,7 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     return rows
 
 
-def _affine_kaczmarz(h, a, x, a_scaled, nonnegative: bool) -> np.ndarray:
+def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool) -> None:
     """The Kaczmarz steps of :func:`kaczmarz_columns` as one small matrix product each.
 
     ``h + (x − a·h) a/‖a‖²`` is the affine map ``(I − s aᵀ) h + x s`` with s = a/‖a‖²;
@@ -362,37 +362,50 @@ def _affine_kaczmarz(h, a, x, a_scaled, nonnegative: bool) -> np.ndarray:
     columns (random sampling).  The off-diagonal zeros add exact zeros, except when
     a value turns inf or NaN, which would leak into other restarts through 0·inf:
     then the steps are redone one block per restart.
-    h (R, c, k); a, a_scaled (kz, R, c, k); x (kz, R, c).  Returns the new h.
+    rows (R, kz, c) are the drawn rows; norms (R, n) the squared row norms of A.
     """
-    kz, R, c, k = a.shape
-    blocks, size = R * c, k + 1
-    a, a_scaled = a.reshape(kz, blocks, k), a_scaled.reshape(kz, blocks, k)
-    full = np.zeros((kz, blocks, size, blocks, size))
-    maps = np.einsum("tiaib->tiab", full)  # a writable view of the diagonal blocks
-    np.subtract(np.eye(k), a_scaled[..., :, None] * a[..., None, :], out=maps[..., :k, :k])
-    np.multiply(x.reshape(kz, blocks, 1), a_scaled, out=maps[..., :k, k])
+    R, k, n = W.shape
+    _, kz, c = rows.shape
+    size = k + 1
+    restart = np.arange(R)[:, None, None]
+    a = W[restart, :, rows]  # (R, kz, c, k)
+    x = X[rows, np.arange(X.shape[1]) if cols is None else cols[:, None, None]]  # (R, kz, c)
+    norm = norms[restart, rows]
+    inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+    scaled = a * inverse[..., None]
+    full = np.zeros((kz, R, c, size, R, c, size))
+    maps = np.einsum("trcarcb->rtcab", full)  # writable view of the diagonal blocks
+    np.subtract(np.eye(k), scaled[..., :, None] * a[..., None, :], out=maps[..., :k, :k])
+    np.multiply(x[..., None], scaled, out=maps[..., :k, k])
     maps[..., k, k] = 1.0
-    g = np.ones((blocks, size))
-    g[:, :k] = h.reshape(blocks, k)
-    g = g.ravel()
+    start = np.ones((R, c, size))
+    if cols is None:
+        start[..., :k] = H.transpose(0, 2, 1)
+    else:
+        start[:, 0, :k] = H[restart[:, 0, 0], :, cols]
+    g = start.ravel().copy()
     other = np.empty_like(g)
-    for map_t in full.reshape(kz, blocks * size, blocks * size):
+    for map_t in full.reshape(kz, R * c * size, R * c * size):
         np.dot(map_t, g, out=other)
         if nonnegative:
-            np.maximum(other, 0.0, out=g)  # the homogeneous 1 stays 1
+            np.maximum(other, _ZERO, out=g)  # the homogeneous 1 stays 1
         else:
             g, other = other, g
+    g = g.reshape(R, c, size)
     if not math.isfinite(g.sum()):  # keep restarts apart: one block product each
-        g = np.ones((blocks, size, 1))
-        g[:, :k, 0] = h.reshape(blocks, k)
+        g = start[..., None]
         other = np.empty_like(g)
-        for maps_t in maps:
+        for maps_t in maps.swapaxes(0, 1):
             np.matmul(maps_t, g, out=other)
             if nonnegative:
                 np.maximum(other, 0.0, out=g)
             else:
                 g, other = other, g
-    return g.reshape(R, c, size)[..., :k]
+        g = g[..., 0]
+    if cols is None:
+        H[...] = g[..., :k].transpose(0, 2, 1)
+    else:
+        H[restart[:, 0, 0], :, cols] = g[:, 0, :k]
 
 
 class RK:
