@@ -227,7 +227,7 @@ def weighted_picks(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     (the caller's step is zero then).
     """
     R, n = weights.shape
-    cum = np.cumsum(weights, axis=1)
+    cum = np.add.accumulate(weights, axis=1)  # np.cumsum, without its Python-level wrapper
     total = cum[:, -1:]
     # x / x is exactly 1, so the last non-zero row and any zero rows after it sit at
     # exactly 1.0, above every u < 1: no draw can land past the last non-zero row.
@@ -351,6 +351,19 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     return rows
 
 
+_IDENTITIES: dict[int, np.ndarray] = {}
+
+
+def _identity(k: int) -> np.ndarray:
+    """np.eye(k), made once per k (read-only, so sharing it between threads is safe)."""
+    eye = _IDENTITIES.get(k)
+    if eye is None:
+        eye = np.eye(k)
+        eye.flags.writeable = False
+        _IDENTITIES[k] = eye
+    return eye
+
+
 def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool) -> None:
     """The Kaczmarz steps of :func:`kaczmarz_columns` as one small matrix product each.
 
@@ -370,20 +383,22 @@ def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool) -> None:
     restart = np.arange(R)[:, None, None]
     a = W[restart, :, rows]  # (R, kz, c, k)
     x = X[rows, np.arange(X.shape[1]) if cols is None else cols[:, None, None]]  # (R, kz, c)
-    norm = norms[restart, rows]
-    inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
-    scaled = a * inverse[..., None]
+    norm = norms[restart, rows][..., None]
+    inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)  # zero rows: no step
+    scaled = a * inverse  # as in the step-by-step loop, so both give the same steps
+    outer = np.matmul(scaled[..., :, None], a[..., None, :])  # s aᵀ, (R, kz, c, k, k)
+    np.subtract(_identity(k), outer, out=outer)
     full = np.zeros((kz, R, c, size, R, c, size))
     maps = np.einsum("trcarcb->rtcab", full)  # writable view of the diagonal blocks
-    np.subtract(np.eye(k), scaled[..., :, None] * a[..., None, :], out=maps[..., :k, :k])
+    maps[..., :k, :k] = outer
     np.multiply(x[..., None], scaled, out=maps[..., :k, k])
     maps[..., k, k] = 1.0
-    start = np.ones((R, c, size))
+    g = np.ones((R, c, size))
     if cols is None:
-        start[..., :k] = H.transpose(0, 2, 1)
+        g[..., :k] = H.transpose(0, 2, 1)
     else:
-        start[:, 0, :k] = H[restart[:, 0, 0], :, cols]
-    g = start.ravel().copy()
+        g[:, 0, :k] = H[restart[:, 0, 0], :, cols]
+    g = g.ravel()
     other = np.empty_like(g)
     for map_t in full.reshape(kz, R * c * size, R * c * size):
         np.dot(map_t, g, out=other)
@@ -393,7 +408,11 @@ def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool) -> None:
             g, other = other, g
     g = g.reshape(R, c, size)
     if not math.isfinite(g.sum()):  # keep restarts apart: one block product each
-        g = start[..., None]
+        g = np.ones((R, c, size, 1))  # from H again: it is not yet written
+        if cols is None:
+            g[..., :k, 0] = H.transpose(0, 2, 1)
+        else:
+            g[:, 0, :k, 0] = H[restart[:, 0, 0], :, cols]
         other = np.empty_like(g)
         for maps_t in maps.swapaxes(0, 1):
             np.matmul(maps_t, g, out=other)
