@@ -305,7 +305,8 @@ class ALS:
 
 
 # --------------------------------------------------------------------------- RK
-def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bool):
+def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bool,
+                     workspace: dict | None = None):
     """Randomized Kaczmarz steps on columns of H with A = Wᵀ fixed, in place.
 
     For each selected column h = H[:, j] and each of the draws in ``uniforms``
@@ -313,6 +314,7 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     (or uniformly among non-zero rows) and set
     ``h ← h + (X[i, j] − a·h) / ‖a‖² · a``, then ``max(0, ·)`` when ``nonnegative``.
     ``cols`` is None for all columns, or one column per restart (R,).
+    ``workspace``, a dict owned by one caller, keeps buffers between calls.
     Returns the drawn row indices (R, kacziter, c).
     """
     R, k, n = W.shape
@@ -320,7 +322,7 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     weights = norms if row_sampling == "norm" else (norms > 0).astype(float)
     rows = weighted_picks(weights, uniforms)  # (R, kacziter, c)
     if (R * rows.shape[2] * (k + 1)) ** 2 <= _AFFINE_MAX_CELLS:
-        _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative)
+        _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative, workspace)
         return rows
     if cols is None:
         h = H.transpose(0, 2, 1).copy()  # (R, m, k)
@@ -364,7 +366,7 @@ def _identity(k: int) -> np.ndarray:
     return eye
 
 
-def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool) -> None:
+def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool, workspace=None) -> None:
     """The Kaczmarz steps of :func:`kaczmarz_columns` as one small matrix product each.
 
     ``h + (x − a·h) a/‖a‖²`` is the affine map ``(I − s aᵀ) h + x s`` with s = a/‖a‖²;
@@ -388,8 +390,15 @@ def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool) -> None:
     scaled = a * inverse  # as in the step-by-step loop, so both give the same steps
     outer = np.matmul(scaled[..., :, None], a[..., None, :])  # s aᵀ, (R, kz, c, k, k)
     np.subtract(_identity(k), outer, out=outer)
-    full = np.zeros((kz, R, c, size, R, c, size))
-    maps = np.einsum("trcarcb->rtcab", full)  # writable view of the diagonal blocks
+    # Only the diagonal blocks are ever written, and all of their entries but the
+    # last row's zeros each time, so a caller's buffer can be reused as it is.
+    shape = (kz, R, c, size, R, c, size)
+    full, maps = workspace.get(shape, (None, None)) if workspace is not None else (None, None)
+    if full is None:
+        full = np.zeros(shape)
+        maps = np.einsum("trcarcb->rtcab", full)  # writable view of the diagonal blocks
+        if workspace is not None:
+            workspace[shape] = full, maps
     maps[..., :k, :k] = outer
     np.multiply(x[..., None], scaled, out=maps[..., :k, k])
     maps[..., k, k] = 1.0
@@ -443,6 +452,7 @@ class RK:
             self.widths = (m, n)
         self.uniforms = UniformStream(rngs, kacziter * sum(self.widths), niter)
         self.last_rows = None
+        self.workspace = {}  # this run's Kaczmarz buffers
 
     def step(self, W, H, t):
         col = row = None
@@ -453,8 +463,10 @@ class RK:
         cut = kz * self.widths[0]
         u_s = u[:, :cut].reshape(R, kz, self.widths[0])
         u_a = u[:, cut:].reshape(R, kz, self.widths[1])
-        rows_s = kaczmarz_columns(H, W, self.X, col, u_s, self.row_sampling, self.nonnegative)
-        rows_a = kaczmarz_columns(W, H, self.X.T, row, u_a, self.row_sampling, self.nonnegative)
+        rows_s = kaczmarz_columns(H, W, self.X, col, u_s, self.row_sampling, self.nonnegative,
+                                  self.workspace)
+        rows_a = kaczmarz_columns(W, H, self.X.T, row, u_a, self.row_sampling, self.nonnegative,
+                                  self.workspace)
         self.last_rows = (rows_s, rows_a)
         return None
 

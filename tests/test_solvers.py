@@ -189,3 +189,20 @@ def test_hals_fast_rows_match_the_row_by_row_form(nonnegative):
     H = H0.copy()
     hals_rows(H, stacked_product(W, X), gram(W), nonnegative, 4, 0.0)
     assert np.array_equal(H[:, 2], H0[:, 2]) and np.isfinite(H).all()
+
+
+def test_kaczmarz_workspace_reuse_changes_nothing():
+    """Reused block buffers (kept by RK between calls) give the very same steps, also
+    after a call whose maps went non-finite."""
+    cols = np.array([1, 4, 2])
+    u = np.random.default_rng(5).random((R, 6, 1))
+    W_bad = W0.copy()
+    W_bad[1] = 1e-160
+    workspace = {}
+    for W in (W0, W_bad, W0):
+        fresh, reused = H0.copy(), H0.copy()
+        with np.errstate(all="ignore"):
+            kaczmarz_columns(fresh, W, X, cols, u, "norm", True)
+            kaczmarz_columns(reused, W, X, cols, u, "norm", True, workspace)
+        assert np.array_equal(fresh, reused, equal_nan=True)
+    assert workspace  # the block path ran and kept its buffer
