@@ -18,6 +18,7 @@ import io
 import math
 import os
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -54,7 +55,9 @@ BINARY_SIGNATURES = (
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_ASCII_SPACE = " \t\n\r\f\v"
 _MAX_SHOWN = 40  # characters of a cell quoted in a message
 _SAMPLE_LINES = 100  # non-blank lines looked at to choose the delimiter
 
@@ -208,18 +211,57 @@ def _choose_delimiter(text: str) -> str:
 
 
 def _tokenise(text: str, delimiter: str) -> list[_Row]:
-    """The non-blank records of ``text``, each with the line it starts on."""
-    reader = csv.reader(_lines(text), delimiter=delimiter, skipinitialspace=True)
+    """The non-blank records of ``text``, each with the line it starts on.
+
+    A quote that is never closed (the csv module then reads the rest of the
+    file as one cell) is an error naming where it opens.
+    """
+    end = 0  # where the lines given to the reader so far end in ``text``
+
+    def lines():
+        nonlocal end
+        for match in _LINE.finditer(text):
+            end = match.end()
+            yield match.group()
+
+    reader = csv.reader(lines(), delimiter=delimiter, skipinitialspace=True)
     rows = []
-    lines_read = 0
+    lines_read = start = 0
+    last = None  # the final record: its first line, cells and offset in ``text``
     try:
         for cells in reader:
             if not _is_blank(cells):
                 rows.append(_Row(lines_read + 1, cells))
-            lines_read = reader.line_num
+            last = (lines_read + 1, cells, start)
+            lines_read, start = reader.line_num, end
     except csv.Error as exc:
         raise CSVFormatError(f"cannot split line {lines_read + 1} into cells: {exc}") from None
+    if last is not None:
+        _check_quotes_closed(text, delimiter, *last)
     return rows
+
+
+def _check_quotes_closed(text: str, delimiter: str, line: int, cells: list[str], start: int):
+    """CSVFormatError if the final record (from ``start`` in ``text``) ends inside a
+    quoted cell.
+
+    Only the final record can: an open quote runs to the end of the file.  The
+    csv module's strict mode says so ("unexpected end of data"); the open cell
+    is then the record's last, starting after the line breaks of the cells
+    before it.
+    """
+    try:
+        for _ in csv.reader(_lines(text[start:]), delimiter=delimiter, skipinitialspace=True,
+                            strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return  # another irregularity, which the lenient reader accepts
+        opened = line + sum(len(_LINE_BREAK.findall(cell)) for cell in cells[:-1])
+        raise CSVFormatError(
+            f"unclosed quote: the quote that opens line {opened}, column {len(cells)} is never "
+            "closed (everything after it would be one cell); add the closing \" or remove "
+            "the quote") from None
 
 
 def _number(cell: str) -> float | None:
@@ -232,13 +274,26 @@ def _number(cell: str) -> float | None:
         return None
 
 
+def _foreign_number(cell: str) -> bool:
+    """Whether ``cell`` looks like a number but for non-ASCII characters: a
+    non-breaking or zero-width space, a Unicode minus, non-ASCII digits."""
+    if cell.isascii():
+        return False
+    try:
+        float(cell)  # takes Unicode spaces and digits
+        return True
+    except ValueError:
+        return _number("".join(c for c in cell if c.isascii()).strip()) is not None
+
+
 def _is_label(cell: str) -> bool:
     return _number(cell) is None
 
 
 def _shown(text: str) -> str:
-    """``text`` quoted for a one-line message (control characters escaped)."""
-    text = text.strip()
+    """``text`` quoted for a one-line message: control characters and invisible
+    ones (a non-breaking space, say) escaped, so the message shows them."""
+    text = text.strip(_ASCII_SPACE)
     return repr(text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…")
 
 
@@ -318,6 +373,11 @@ def _cell_value(cell: str, missing: str, where) -> float | None:
             hint = " (decimal commas are not supported: use a point)"
         elif "\n" in cell or "\r" in cell:
             hint = " (a quote left open runs it over several lines)"
+        elif _foreign_number(cell):
+            char = next(c for c in cell if not c.isascii())
+            name = " ".join(filter(None, (f"U+{ord(char):04X}", unicodedata.name(char, ""))))
+            hint = (f" (it contains {name}: a number is written with ASCII digits, sign, "
+                    "point and e only)")
         raise CSVFormatError(f"non-numeric cell {_shown(cell)} at {where()}{hint}")
     if not math.isfinite(value):
         why = "too large for float64" if cell.strip()[-1].isdigit() else "NaN or infinity"

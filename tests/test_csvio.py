@@ -231,6 +231,44 @@ def test_control_characters_stay_on_one_line():
     error("Mon,Tue\n1,a\u2028b\n")  # error() asserts a single line
 
 
+@pytest.mark.parametrize("data,place", [
+    ('"1,2\n3,4\n', "line 1, column 1"),  # was "a header row but no data rows"
+    ('1,2\n3,"4', "line 2, column 2"),  # was read as 4
+    ('1,2\n3,4\n"', "line 3, column 1"),  # was read as a blank line
+    ('1,2\n\n\n3,"4\r\n\r\n5', "line 4, column 2"),
+    ('a,"b\nc"\n1,2\n3,"4\n5\n', "line 4, column 2"),  # after a closed multi-line label
+    ('1\t"x\ny"\t"3\n4\t5\n', "line 2, column 3"),  # where the label ends
+    ('"1;2\n3;4\n', "line 1, column 1"),
+])
+def test_an_unclosed_quote_is_named_where_it_opens(data, place):
+    message = error(data)
+    assert message.startswith("unclosed quote:") and f"opens {place} is never closed" in message
+
+
+def test_closed_and_stray_quotes_are_not_called_unclosed():
+    assert load('"1","2"\n3,"4"\n').values.tolist() == GRID
+    assert "unclosed" not in error('1,2\n3,a"b\n')  # a quote inside a cell is text
+    assert "unclosed" not in error('"x"y,2\n3,4\n')
+
+
+@pytest.mark.parametrize("cell,shown,name", [
+    ("\u00a02", r"'\xa02'", "U+00A0 NO-BREAK SPACE"),
+    ("2\u00a0", r"'2\xa0'", "U+00A0 NO-BREAK SPACE"),
+    ("1\u200b5", r"'1\u200b5'", "U+200B ZERO WIDTH SPACE"),
+    ("\u22122", "'\u22122'", "U+2212 MINUS SIGN"),
+    ("\u0664", "'\u0664'", "U+0664 ARABIC-INDIC DIGIT FOUR"),
+])
+def test_an_invisible_or_foreign_character_in_a_number_is_shown_and_named(cell, shown, name):
+    message = error(f"1,2\n3,{cell}\n")
+    assert f"non-numeric cell {shown} at line 2, column 2" in message, message
+    assert f"(it contains {name}:" in message, message
+
+
+def test_text_with_accents_gets_no_character_hint():
+    message = error("a,b\n1,Z\u00fcrich\n")
+    assert "'Zürich'" in message and "U+" not in message
+
+
 # Limits: checked on the raw bytes, before any parsing ---------------------------------
 
 @pytest.fixture
