@@ -206,3 +206,15 @@ def test_kaczmarz_workspace_reuse_changes_nothing():
             kaczmarz_columns(reused, W, X, cols, u, "norm", True, workspace)
         assert np.array_equal(fresh, reused, equal_nan=True)
     assert workspace  # the block path ran and kept its buffer
+
+
+def test_weighted_picks_compare_and_binary_search_agree(monkeypatch):
+    weights = np.random.default_rng(3).random((4, 9))
+    weights[:, [2, 8]] = 0.0
+    weights[3] = 0.0  # an all-zero restart: row 0 on both paths
+    u = np.random.default_rng(4).random((4, 50, 2))
+    counted = weighted_picks(weights, u)
+    monkeypatch.setattr(solvers, "_COMPARE_MAX_CELLS", 0)
+    searched = weighted_picks(weights, u)
+    assert np.array_equal(counted, searched)
+    assert not np.isin(counted[:3], [2, 8]).any() and (counted[3] == 0).all()
