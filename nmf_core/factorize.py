@@ -186,7 +186,8 @@ def factorize(
     lengths = np.full(R, niter + 1)  # valid entries per curve
     active = np.isfinite(curves[:, 0])
     diverged = ~active
-    recorder = _Recorder(snapshots, niter, W, H) if snapshots else None
+    recorder = (_Recorder(snapshots, niter, W, H, params.get("kacziter") or 1)
+                if snapshots else None)
     stop_reason = ""
     t = 0
     limit = DIVERGENCE_FACTOR * curves[:, 0]
@@ -234,6 +235,8 @@ def factorize(
                                f"(time limit {params['max_seconds']:g} s)")
                 break
     lengths = np.minimum(lengths, t + 1)
+    if recorder:  # a run stopped early still ends its snapshots at its last iterate
+        recorder.record(t, W, H, solver, last=True)
     params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
     return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
                    stop_reason, recorder)
@@ -271,32 +274,39 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
 
 
 class _Recorder:
-    """Evenly spaced copies of every restart's factors, capped in count and bytes."""
+    """Evenly spaced copies of every restart's factors, and at those iterations the
+    rows the rk S-step projected onto, capped in count and in bytes."""
 
-    def __init__(self, count: int, niter: int, W, H):
-        per_snapshot = (W.nbytes + H.nbytes)
+    def __init__(self, count: int, niter: int, W, H, kacziter: int):
+        R = W.shape[0]
+        per_snapshot = W.nbytes + H.nbytes + R * kacziter * np.dtype(np.intp).itemsize
         count = int(min(count, MAX_SNAPSHOTS, max(1, MAX_SNAPSHOT_BYTES // per_snapshot)))
         self.wanted = set(np.unique(np.linspace(0, niter, count).round().astype(int)).tolist())
         self.iterations, self.W, self.H = [0], [W.copy()], [H.copy()]
-        self.picks, self.kaczmarz = None, []
+        self.picks, self.kaczmarz = None, [None]  # kaczmarz: aligned with iterations
 
-    def record(self, t, W, H, solver):
+    def record(self, t, W, H, solver, *, last: bool = False):
+        """Keep iteration ``t`` if it is wanted, or if it is the ``last`` one run."""
+        if not (t in self.wanted or last) or t == self.iterations[-1]:
+            return
         self.picks = getattr(solver, "picks", None)
         rows = getattr(solver, "last_rows", None)
-        if self.picks is not None and rows is not None:
-            self.kaczmarz.append(rows[0][:, :, 0])  # (R, kacziter) rows for the S column
-        if t in self.wanted:
-            self.iterations.append(t)
-            self.W.append(W.copy())
-            self.H.append(H.copy())
+        self.iterations.append(t)
+        self.W.append(W.copy())
+        self.H.append(H.copy())
+        self.kaczmarz.append(None if rows is None else rows[0][:, :, 0].copy())
 
     def result(self, best: int, root: float) -> Snapshots:
         n_iter = self.iterations[-1]
         cols = rows = kacz = None
         if self.picks is not None:
             cols, rows = self.picks[0][best, :n_iter], self.picks[1][best, :n_iter]
-            if self.kaczmarz:
-                kacz = np.stack([k[best] for k in self.kaczmarz])
+            kept = [k for k in self.kaczmarz if k is not None]
+            if kept:
+                kacz = np.full((len(self.iterations), kept[0].shape[1]), -1, dtype=np.intp)
+                for index, k in enumerate(self.kaczmarz):
+                    if k is not None:
+                        kacz[index] = k[best]
         return Snapshots(
             iterations=np.array(self.iterations),
             A=np.stack([w[best].T * root for w in self.W]),

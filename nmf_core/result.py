@@ -14,8 +14,9 @@ class Snapshots:
 
     ``iterations`` (s,), ``A`` (s, n, k), ``S`` (s, k, m).  ``columns``/``rows``
     (n_iter,) are the column of S and row of A updated at each iteration with
-    ``sampling="random"`` (else None); ``kaczmarz_rows`` (n_iter, kacziter) are
-    the rows of A the rk S-step projected onto, with random sampling.
+    ``sampling="random"`` (else None); ``kaczmarz_rows`` (s, kacziter) are the
+    rows of A the rk S-step projected onto in the iteration that ended at each
+    snapshot, with random sampling (-1 at the start, where no step has run).
     """
 
     iterations: np.ndarray
@@ -38,7 +39,7 @@ class Snapshots:
         if t == 0 or self.columns is None or self.rows is None:
             return None, None, ()
         kaczmarz = () if self.kaczmarz_rows is None else tuple(
-            int(r) for r in np.unique(self.kaczmarz_rows[t - 1]))
+            int(r) for r in np.unique(self.kaczmarz_rows[index]))
         return int(self.columns[t - 1]), int(self.rows[t - 1]), kaczmarz
 
 

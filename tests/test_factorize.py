@@ -221,15 +221,40 @@ def test_snapshots_follow_the_best_restart():
     for t, A, S in zip(snap.iterations, snap.A, snap.S, strict=True):
         assert relative_error(FACTORY, A, S) == pytest.approx(result.errors[t], rel=1e-9)
     assert snap.columns.shape == (60,) and snap.rows.shape == (60,)
-    assert snap.kaczmarz_rows.shape == (60, 5)
+    assert snap.kaczmarz_rows.shape == (7, 5)  # at the snapshots only, -1 before any step
+    assert (snap.kaczmarz_rows[0] == -1).all() and (snap.kaczmarz_rows[1:] >= 0).all()
 
 
 def test_kaczmarz_never_projects_onto_zero_rows():
     """The factory's first and last two hours are zero rows of X, hence of A after one step."""
     result = factorize(FACTORY, 3, "rk", niter=200, reinit=1, seed=2, sampling="random",
-                       kacziter=5, snapshots=2)
-    rows = result.snapshots.kaczmarz_rows[50:]  # by then A's zero rows are exactly zero
+                       kacziter=5, snapshots=200)
+    snaps = result.snapshots
+    rows = snaps.kaczmarz_rows[snaps.iterations > 50]  # by then A's zero rows are exactly 0
+    assert rows.shape[0] > 100 and rows.shape[1] == 5
     assert not np.isin(rows, [0, 10, 11]).any()
+
+
+def test_snapshots_stay_within_their_byte_cap_with_many_kaczmarz_steps():
+    from nmf_core.factorize import MAX_SNAPSHOT_BYTES
+
+    X = synthetic(60, 50, 4, seed=1).X
+    result = factorize(X, 4, "rk", niter=400, reinit=50, kacziter=1000, sampling="random",
+                       snapshots=200, seed=0)
+    snaps = result.snapshots
+    R = 50  # every restart's factors and Kaczmarz rows are kept until the best is known
+    kept = len(snaps.iterations) * R * (snaps.A[0].nbytes + snaps.S[0].nbytes
+                                        + snaps.kaczmarz_rows[0].nbytes)
+    assert 2 <= len(snaps.iterations) < 200 and kept <= MAX_SNAPSHOT_BYTES
+    assert snaps.kaczmarz_rows.shape == (len(snaps.iterations), 1000)
+
+
+def test_a_run_cut_short_ends_its_snapshots_at_its_last_iterate():
+    result = factorize(FACTORY, 3, "rk", niter=1000, reinit=2, sampling="random", snapshots=3,
+                       callback=lambda t, errors: t == 123)
+    snaps = result.snapshots
+    assert result.n_iter == 123 and snaps.iterations[-1] == 123
+    assert np.array_equal(snaps.A[-1], result.A) and np.array_equal(snaps.S[-1], result.S)
 
 
 def test_times_follow_the_curve_and_grow():
