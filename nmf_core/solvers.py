@@ -20,6 +20,7 @@ import numpy as np
 
 _ZERO = np.zeros(())  # a 0-d zero: the cheapest second argument for np.maximum
 _GRAM_MIN_CELLS = 10_000  # below this, the direct norm is as cheap and exact
+_EXACT_BELOW = 1e-6  # ‖X − AS‖² / ‖X‖² below which the Gram identity cancels: measure directly
 _NORMAL_EQUATIONS_RCOND = 1e-10  # ALS: smallest/largest eigenvalue of W Wᵀ for a direct solve
 _AFFINE_MAX_CELLS = 2_500  # Kaczmarz: (columns × (k+1))² up to which one product per step wins
 _COMPARE_MAX_CELLS = 50_000  # weighted_picks: draws × rows up to which compare-and-count wins
@@ -132,32 +133,71 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol)
 
 
 class HALS:
-    """Hierarchical ALS with inner repetitions: the fast reference solver."""
+    """HALS with inner repetitions, accelerated by extrapolation (Ang & Gillis 2019,
+    "Accelerating nonnegative matrix factorization algorithms using extrapolation",
+    Neural Computation 31(2)), and safeguarded so that the error never increases.
+
+    A step starts from ``Ŵ = max(0, W + β (W − W₀))`` and likewise Ĥ, where W₀, H₀ is the
+    iterate accepted before the current one; it updates H against Ŵ, then W against the
+    new H.  The new pair is accepted only if its error is no larger than the current
+    one's; then β grows (×1.05, up to β̄, itself growing ×1.01 up to 1).  On a rejection
+    the iterate stays, β̄ takes the failed β, β shrinks (÷1.5), and the next step starts
+    from the iterate itself: a plain HALS step.  Each restart has its own β, β̄ and error.
+    A step that turns non-finite is accepted, for the divergence guard to see.
+    """
+
+    BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
 
     def __init__(self, X, nonnegative: bool, tol: float = 0.1, **_):
         self.X, self.nonnegative, self.tol = X, nonnegative, tol
-        n, m = X.shape
         self.x_sq = float(np.vdot(X, X))
         self.use_gram = X.size > _GRAM_MIN_CELLS
-        self.WWt = None
+        self.exact_below = _EXACT_BELOW * self.x_sq
         # A pass costs about k*k*m flops against n*m*k for the products: repeat
         # passes while they are cheap next to the products (Gillis–Glineur).
         self.passes = lambda k, other: int(max(1, min(10, 1 + other // (2 * k))))
-
-    def step(self, W, H, t):
-        X, k = self.X, W.shape[1]
-        WWt = self.WWt if self.WWt is not None else gram(W)
-        hals_rows(H, stacked_product(W, X), WWt, self.nonnegative,
-                  self.passes(k, X.shape[0]), self.tol)
-        HXt, HHt = stacked_product(H, X.T), gram(H)
-        hals_rows(W, HXt, HHt, self.nonnegative, self.passes(k, X.shape[1]), self.tol)
-        self.WWt = gram(W)
-        if self.use_gram:
-            return gram_squared_residuals(self.x_sq, W, HXt, self.WWt, HHt)
-        return None
+        self.reset()
 
     def reset(self):
-        self.WWt = None
+        self.previous = None  # (W₀, H₀): the iterate accepted before the current one
+        self.sq = self.beta = self.beta_cap = None  # per restart
+
+    def _extrapolated(self, F, F_previous):
+        out = np.subtract(F, F_previous)
+        out *= self.beta[:, None, None]
+        out += F
+        if self.nonnegative:
+            np.maximum(out, _ZERO, out=out)
+        return out
+
+    def step(self, W, H, t):
+        X, k, R = self.X, W.shape[1], W.shape[0]
+        if self.previous is None:  # a plain first step, accepted
+            self.previous = W.copy(), H.copy()
+            self.beta, self.beta_cap = np.full(R, self.BETA), np.ones(R)
+            W_new, H_new = W.copy(), H.copy()
+        else:
+            W_new = self._extrapolated(W, self.previous[0])
+            H_new = self._extrapolated(H, self.previous[1])
+        hals_rows(H_new, stacked_product(W_new, X), gram(W_new), self.nonnegative,
+                  self.passes(k, X.shape[0]), self.tol)
+        HXt, HHt = stacked_product(H_new, X.T), gram(H_new)
+        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, X.shape[1]), self.tol)
+        sq = None
+        if self.use_gram:
+            sq = gram_squared_residuals(self.x_sq, W_new, HXt, gram(W_new), HHt)
+        if sq is None or (sq < self.exact_below).any():  # where the identity cancels
+            sq = squared_residuals(X, W_new, H_new)
+        ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
+        np.copyto(self.previous[0], W)
+        np.copyto(self.previous[1], H)
+        np.copyto(W, W_new, where=ok[:, None, None])
+        np.copyto(H, H_new, where=ok[:, None, None])
+        self.sq = np.where(ok, sq, self.sq) if self.sq is not None else sq
+        grown = np.minimum(self.beta_cap, self.beta * self.GROW)
+        self.beta_cap = np.where(ok, np.minimum(1.0, self.beta_cap * self.GROW_CAP), self.beta)
+        self.beta = np.where(ok, grown, self.beta / self.SHRINK)
+        return self.sq.copy()
 
 
 # --------------------------------------------------------------------------- MU
