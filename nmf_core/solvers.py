@@ -21,7 +21,9 @@ import numpy as np
 _ZERO = np.zeros(())  # a 0-d zero: the cheapest second argument for np.maximum
 _GRAM_MIN_CELLS = 10_000  # below this, the direct norm is as cheap and exact
 _EXACT_BELOW = 1e-6  # ‖X − AS‖² / ‖X‖² below which the Gram identity cancels: measure directly
-_NORMAL_EQUATIONS_RCOND = 1e-10  # ALS: smallest/largest eigenvalue of W Wᵀ for a direct solve
+# ALS: the normal equations square A's condition number, so they are used only while
+# cond(W Wᵀ) ≤ 1e6 (cond(A) ≤ 1e3: error ≲ 1e-10 relative); else the SVD pseudo-inverse.
+_NORMAL_EQUATIONS_RCOND = 1e-6
 _AFFINE_MAX_CELLS = 2_500  # Kaczmarz: (columns × (k+1))² up to which one product per step wins
 _COMPARE_MAX_CELLS = 50_000  # weighted_picks: draws × rows up to which compare-and-count wins
 
@@ -303,7 +305,7 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
     else:
         rhs = np.einsum("rkn,nr->rk", W, X[:, cols])[:, :, None]  # (R, k, 1)
     eig = np.linalg.eigvalsh(WWt)  # ascending
-    # cond(W Wᵀ) < 1e10: the solve's error, eps·cond(A) relative to ‖X‖, is below 1e-10
+    # cond(W Wᵀ) ≤ 1e6: the normal equations' error, eps·cond(W Wᵀ), stays ≲ 1e-10
     ok = eig[:, 0] > _NORMAL_EQUATIONS_RCOND * eig[:, -1]
     if ok.all():
         new = np.linalg.solve(WWt, rhs)
