@@ -9,7 +9,8 @@ through ``X.T``.
 
 Every solver's ``step(W, H, t)`` updates both factors in place (S first, then A,
 as in the documents) and returns the squared residual ``‖X − AS‖²`` per restart
-when it can get it cheaply from products it already formed, else ``None``.
+when it can get it cheaply from products it already formed (exact where it is
+small: see :func:`step_squared_residuals`), else ``None``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,21 @@ def squared_residuals(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> np.ndarray
 def gram_squared_residuals(x_sq: float, W, YXt, WWt, YYt) -> np.ndarray:
     """‖X − WᵀY‖² = ‖X‖² − 2·⟨W, Y Xᵀ⟩ + ⟨W Wᵀ, Y Yᵀ⟩, from products already formed."""
     return x_sq - 2 * np.einsum("rkn,rkn->r", W, YXt) + np.einsum("rij,rij->r", WWt, YYt)
+
+
+def step_squared_residuals(X, x_sq: float, W, H, HXt, HHt, WWt=None) -> np.ndarray:
+    """``‖X − WᵀH‖²`` per restart at the end of a step that formed H Xᵀ and H Hᵀ.
+
+    From the Gram identity when X is large enough for it to pay; measured directly
+    when X is small, or for the whole batch when any value falls below
+    ``_EXACT_BELOW``·‖X‖², where the identity's terms cancel.  ``WWt`` = W Wᵀ if the
+    caller has it.
+    """
+    if X.size > _GRAM_MIN_CELLS:
+        sq = gram_squared_residuals(x_sq, W, HXt, gram(W) if WWt is None else WWt, HHt)
+        if not (sq < _EXACT_BELOW * x_sq).any():
+            return sq
+    return squared_residuals(X, W, H)
 
 
 # --------------------------------------------------------------------------- HALS
@@ -153,8 +169,6 @@ class HALS:
     def __init__(self, X, nonnegative: bool, tol: float = 0.1, **_):
         self.X, self.nonnegative, self.tol = X, nonnegative, tol
         self.x_sq = float(np.vdot(X, X))
-        self.use_gram = X.size > _GRAM_MIN_CELLS
-        self.exact_below = _EXACT_BELOW * self.x_sq
         # A pass costs about k*k*m flops against n*m*k for the products: repeat
         # passes while they are cheap next to the products (Gillis–Glineur).
         self.passes = lambda k, other: int(max(1, min(10, 1 + other // (2 * k))))
@@ -185,11 +199,7 @@ class HALS:
                   self.passes(k, X.shape[0]), self.tol)
         HXt, HHt = stacked_product(H_new, X.T), gram(H_new)
         hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, X.shape[1]), self.tol)
-        sq = None
-        if self.use_gram:
-            sq = gram_squared_residuals(self.x_sq, W_new, HXt, gram(W_new), HHt)
-        if sq is None or (sq < self.exact_below).any():  # where the identity cancels
-            sq = squared_residuals(X, W_new, H_new)
+        sq = step_squared_residuals(X, self.x_sq, W_new, H_new, HXt, HHt)
         ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
@@ -216,7 +226,6 @@ class MU:
     def __init__(self, X, **_):
         self.X = X
         self.x_sq = float(np.vdot(X, X))
-        self.use_gram = X.size > _GRAM_MIN_CELLS
         self.WWt = None
 
     def step(self, W, H, t):
@@ -226,9 +235,7 @@ class MU:
         HXt, HHt = stacked_product(H, X.T), gram(H)
         mu_rows(W, HXt, HHt)
         self.WWt = gram(W)
-        if self.use_gram:
-            return gram_squared_residuals(self.x_sq, W, HXt, self.WWt, HHt)
-        return None
+        return step_squared_residuals(X, self.x_sq, W, H, HXt, HHt, self.WWt)
 
     def reset(self):
         self.WWt = None
@@ -551,12 +558,15 @@ class MaskedHALS:
 
     def __init__(self, X, mask, nonnegative: bool, **_):
         self.X, self.M, self.nonnegative = X, mask.astype(float), nonnegative
+        self.exact_below = _EXACT_BELOW * float(np.vdot(X, X))
 
     def step(self, W, H, t):
         E = self.M * (self.X - W.transpose(0, 2, 1) @ H)
         masked_hals_rows(H, W, E, self.M, self.nonnegative)
         masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative)
-        return np.einsum("rnm,rnm->r", E, E)
+        sq = np.einsum("rnm,rnm->r", E, E)
+        # E was updated in place, so small values carry its rounding: measure afresh.
+        return None if (sq < self.exact_below).any() else sq
 
     def reset(self):
         pass
