@@ -103,12 +103,8 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
         buffer = np.empty((R, 1, m))
         rows = list(zip(coupling[:, :, None].swapaxes(0, 1), target[:, :, None].swapaxes(0, 1),
                         H[:, :, None].swapaxes(0, 1), strict=True))
-    before = np.empty_like(H) if max_passes > 1 else None
-    first_move = 0.0
-    last = max_passes - 1
-    for p in range(max_passes):
-        if p < last:  # the last pass needs no measure of its move
-            np.copyto(before, H)
+
+    def one_pass():
         for c_r, t_r, h_r in rows:
             product(c_r, matrix, out=buffer)
             if nonnegative:
@@ -116,6 +112,20 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
                 np.maximum(buffer, _ZERO, out=h_r)
             else:
                 np.subtract(t_r, buffer, out=h_r)
+
+    _repeat_passes(H, one_pass, max_passes, tol)
+
+
+def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
+    """Run ``one_pass()`` (which updates H in place) up to ``max_passes`` times, stopping
+    once a pass moves H by no more than ``tol`` times the first pass did (Gillis–Glineur)."""
+    before = np.empty_like(H) if max_passes > 1 else None
+    first_move = 0.0
+    last = max_passes - 1
+    for p in range(max_passes):
+        if p < last:  # the last pass needs no measure of its move
+            np.copyto(before, H)
+        one_pass()
         if p == last:
             break
         before -= H
@@ -130,9 +140,8 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol)
     """:func:`hals_rows` written row by row, for when some diagonal of WWt is zero."""
     k = H.shape[1]
     inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)[:, :, None]
-    first_move = 0.0
-    for p in range(max_passes):
-        before = H.copy() if max_passes > 1 else None
+
+    def one_pass():
         for r in range(k):
             row = WX[:, r] - (WWt[:, r : r + 1] @ H)[:, 0]  # minus the gradient
             row *= inverse_diag[:, r]
@@ -140,14 +149,8 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol)
             if nonnegative:
                 np.maximum(row, 0.0, out=row)
             H[:, r] = row
-        if before is None:
-            break
-        before -= H
-        move = float(np.vdot(before, before))
-        if p == 0:
-            first_move = move
-        elif move <= tol * tol * first_move:
-            break
+
+    _repeat_passes(H, one_pass, max_passes, tol)
 
 
 class HALS:
