@@ -454,12 +454,12 @@ def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool, workspace=Non
     maps[..., :k, :k] = outer
     np.multiply(x[..., None], scaled, out=maps[..., :k, k])
     maps[..., k, k] = 1.0
-    g = np.ones((R, c, size))
+    start = np.ones((R, c, size))  # [h; 1] for each column of each restart
     if cols is None:
-        g[..., :k] = H.transpose(0, 2, 1)
+        start[..., :k] = H.transpose(0, 2, 1)
     else:
-        g[:, 0, :k] = H[restart[:, 0, 0], :, cols]
-    g = g.ravel()
+        start[:, 0, :k] = H[restart[:, 0, 0], :, cols]
+    g = start.ravel().copy()
     other = np.empty_like(g)
     for map_t in full.reshape(kz, R * c * size, R * c * size):
         np.dot(map_t, g, out=other)
@@ -469,11 +469,7 @@ def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool, workspace=Non
             g, other = other, g
     g = g.reshape(R, c, size)
     if not math.isfinite(g.sum()):  # keep restarts apart: one block product each
-        g = np.ones((R, c, size, 1))  # from H again: it is not yet written
-        if cols is None:
-            g[..., :k, 0] = H.transpose(0, 2, 1)
-        else:
-            g[:, 0, :k, 0] = H[restart[:, 0, 0], :, cols]
+        g = start[..., None]  # from the start again
         other = np.empty_like(g)
         for maps_t in maps.swapaxes(0, 1):
             np.matmul(maps_t, g, out=other)
