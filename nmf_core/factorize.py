@@ -141,6 +141,8 @@ def factorize(
     if custom_init:
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
+    if is_dask_array(X):
+        return _factorize_dask(X, params, init, callback, snapshots, mask, started)
     if mask is not None:
         if params["method"] not in MASKED_SOLVERS:
             raise ParameterError(
@@ -252,15 +254,7 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
     rel_error = relative_error(Xs, W[best].T, H[best], M)
     success = bool((~diverged).any())
     truncated = bool(stop_reason) and success
-    if not success:
-        message = (f"every restart diverged; showing the last finite iterate of restart "
-                   f"{best + 1} (try nonnegative on, a smaller k or another method)")
-    elif stop_reason:
-        message = stop_reason
-    else:
-        message = f"finished {params['niter']} iterations"
-        if diverged.any():
-            message += f"; {int(diverged.sum())} of {R} restarts diverged"
+    message = outcome_message(success, stop_reason, diverged, best, params["niter"])
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
     return NMFResult(
         A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
@@ -270,6 +264,42 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
         message=message, snapshots=recorder.result(best, root) if recorder else None,
         times=clock[: lengths[best]].copy(),
     )
+
+
+def outcome_message(success: bool, stop_reason: str, diverged, best: int, niter: int) -> str:
+    """The one line saying how a run ended (every backend's result uses it)."""
+    if not success:
+        return (f"every restart diverged; showing the last finite iterate of restart "
+                f"{best + 1} (try nonnegative on, a smaller k or another method)")
+    if stop_reason:
+        return stop_reason
+    message = f"finished {niter} iterations"
+    if diverged.any():
+        message += f"; {int(diverged.sum())} of {len(diverged)} restarts diverged"
+    return message
+
+
+def is_dask_array(X) -> bool:
+    """True for a dask.array.Array, without importing dask when nothing has loaded it."""
+    import sys
+
+    array = sys.modules.get("dask.array")
+    return array is not None and isinstance(X, array.Array)
+
+
+def _factorize_dask(X, params, init, callback, snapshots, mask, started) -> NMFResult:
+    """A dask array X runs on nmf_core.scale: hals and mu, A kept on the workers."""
+    from .scale.run import METHODS, factorize_dask
+
+    if params["method"] not in METHODS:
+        raise ParameterError(f"method {params['method']!r} needs X in memory (it samples or "
+                             f"solves whole columns); a dask X runs hals or mu")
+    if mask is not None:
+        raise ParameterError("mask needs X in memory; a dask X is factored without a mask")
+    if snapshots:
+        raise ParameterError("snapshots need X in memory; a dask X records none")
+    return factorize_dask(X, params, init=init, callback=callback, started=started,
+                          divergence_factor=DIVERGENCE_FACTOR)
 
 
 class _Recorder:
