@@ -29,3 +29,9 @@ class CSVFormatError(NMFInputError):
 
 class MatrixError(NMFInputError):
     """A matrix cannot be factored (wrong shape, negative, non-finite, all zero)."""
+
+
+class MatrixFileError(CSVFormatError):
+    """A matrix file other than a CSV (Matrix Market, scipy .npz, triples) could not be read.
+
+    A ``CSVFormatError``, so every caller of the loaders catches one type."""

@@ -11,9 +11,15 @@ import numpy as np
 from .errors import MatrixError, ParameterError
 from .initialization import INITS
 from .metrics import relative_error
-from .params import validate_params
+from .params import PARAMS, validate_params
 from .result import NMFResult, Snapshots
-from .solvers import MASKED_SOLVERS, SOLVERS, masked_squared_residuals, squared_residuals
+from .solvers import (
+    MASKED_METHODS,
+    join_or,
+    masked_squared_residuals,
+    solver_class,
+    squared_residuals,
+)
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -212,10 +218,11 @@ def factorize(
     """
     X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
     started = time.perf_counter()
-    given = {"method": method, "k": k, "nonnegative": nonnegative, "max_seconds": max_seconds}
-    optional = {"niter": niter, "kacziter": kacziter, "reinit": reinit, "seed": seed,
-                "sampling": sampling, "row_sampling": row_sampling}
-    given.update({name: v for name, v in optional.items() if v is not None})
+    arguments = locals()  # the keywords are the parameter table's names (tested)
+    # None means "the table's default" for the keywords defaulting to None; k, method
+    # and nonnegative are always checked as given.
+    given = {name: arguments[name] for name in PARAMS if name != "init" and (
+        arguments[name] is not None or name in ("k", "method", "nonnegative"))}
     custom_init = not isinstance(init, str)
     if not custom_init:
         given["init"] = init
@@ -224,9 +231,10 @@ def factorize(
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
     if mask is not None:
-        if params["method"] not in MASKED_SOLVERS:
+        if params["method"] not in MASKED_METHODS:
             raise ParameterError(
-                f"missing values need method hals or mu; got {params['method']!r}"
+                f"missing values need method {join_or(MASKED_METHODS)}; "
+                f"got {params['method']!r}"
             )
         X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X, k)
@@ -243,11 +251,7 @@ def factorize(
         W, H = INITS[params["init"]](Xs, k, rngs)
     else:  # start from X with missing cells at the observed mean
         W, H = INITS[params["init"]](np.where(M, Xs, Xs[M].mean()), k, rngs)
-    solvers = SOLVERS if M is None else MASKED_SOLVERS
-    solver = solvers[params["method"]](
-        Xs, nonnegative=params["nonnegative"], sampling=params["sampling"], rngs=rngs,
-        niter=niter, kacziter=params["kacziter"], row_sampling=params["row_sampling"], mask=M,
-    )
+    solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M)
     if M is None:
         def residuals(W, H):
             return squared_residuals(Xs, W, H)
@@ -370,12 +374,13 @@ class _Recorder:
         """Keep iteration ``t`` if it is wanted, or if it is the ``last`` one run."""
         if not (t in self.wanted or last) or t == self.iterations[-1]:
             return
-        self.picks = getattr(solver, "picks", None)
-        rows = getattr(solver, "last_rows", None)
+        trace = solver.trace()
+        self.picks = trace.picks
+        rows = trace.kaczmarz_rows
         self.iterations.append(t)
         self.W.append(W.copy())
         self.H.append(H.copy())
-        self.kaczmarz.append(None if rows is None else rows[0][:, :, 0].copy())
+        self.kaczmarz.append(None if rows is None else rows.copy())
 
     def result(self, best: int, root: float) -> Snapshots:
         n_iter = self.iterations[-1]
