@@ -28,12 +28,30 @@ import numpy as np
 from scipy.cluster.hierarchy import cophenet, leaves_list, linkage
 from scipy.spatial.distance import squareform
 
+from .budget import estimate_seconds
 from .errors import ParameterError
 from .factorize import factorize
 from .params import Param
 
 MIN_RESTARTS = 2
 AXES = ("columns", "rows")
+
+# What each measure means, in one sentence (the choose-k page shows these).
+MEASURES = {
+    "consensus": "The consensus matrix gives, for each pair of {items}, the share of the "
+                 "restarts that put the two in the same cluster (each goes to its largest "
+                 "factor); reordered by hierarchical clustering, stable clusters show as "
+                 "solid blocks on the diagonal.",
+    "cophenetic": "The cophenetic correlation says how faithfully a hierarchical clustering "
+                  "of the consensus matrix reproduces it: 1 when every restart finds the "
+                  "same clusters, lower when they disagree; Brunet et al. choose the k "
+                  "before it falls.",
+    "dispersion": "The dispersion is 1 when every pair is always or never together and "
+                  "falls toward 0 as the restarts disagree about which belong together.",
+    "one_restart": "Consensus needs several restarts: with one run every pair of {items} is "
+                   "either always or never together, so the cophenetic correlation and the "
+                   "dispersion are 1 at every k and say nothing.",
+}
 
 # The consensus settings, declared once: consensus() validates them and the
 # choose-k page builds its controls from them.
@@ -65,6 +83,11 @@ class Consensus:
     @property
     def restarts(self) -> int:
         return int(self.labels.shape[0])
+
+    @property
+    def ordered_matrix(self) -> np.ndarray:
+        """``matrix`` with rows and columns in ``order``: its blocks on the diagonal."""
+        return self.matrix[np.ix_(self.order, self.order)]
 
 
 @dataclass(frozen=True)
@@ -128,6 +151,11 @@ def consensus(X, k: int, method: str = "hals", *, restarts: int = 10, axis: str 
     ``restarts`` random starts (seeds drawn from ``SeedSequence(seed)``) and return
     their consensus.  ``options`` (niter, mask, max_seconds, ...) go to factorize."""
     return _consensus(X, int(k), method, restarts, axis, seed, options)[0]
+
+
+def consensus_seconds(shape, ks, method: str, restarts: int, niter: int) -> float:
+    """Rough wall time of :func:`consensus_scan` (one fit of one start per restart and k)."""
+    return restarts * sum(estimate_seconds(shape, int(k), method, niter, 1) for k in ks)
 
 
 def consensus_scan(X, ks, method: str = "hals", *, restarts: int = 10, axis: str = "columns",
