@@ -28,6 +28,7 @@ from ..model_selection import (
     scan_setting_to_lower,
 )
 from ..params import PARAMS
+from ..solvers import MASKED_METHODS
 from . import figures, runs
 from .data_source import Matrix
 from .panels import chart, format_error
@@ -35,7 +36,7 @@ from .widgets import BIND, hidden_controls, keep_across_pages, param_widget, rem
 
 PREFIX = "ck_"
 RANGE_KEY = PREFIX + "ks"
-METHODS = ("hals", "mu")  # the methods that fit around hidden cells
+METHODS = MASKED_METHODS  # the methods that fit around hidden cells
 K_LIMIT = 30  # the range slider's top (and at most min(n, m))
 SEED = 0  # folds and starts; init is nndsvd, so one start per fit is enough
 INIT = "nndsvd"
