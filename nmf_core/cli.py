@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CSVFormatError, NMFInputError
-from .params import PARAMS
+from .params import PARAMS, RESULT_SETTINGS
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -31,9 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional), "
                         "or a built-in data set: factory, swimmer, bars, "
                         "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
-    for name in ("k", "method", "niter", "kacziter", "reinit", "seed", "init", "sampling",
-                 "row_sampling", "max_seconds"):
+    for name in ("k", "method", *RESULT_SETTINGS, "max_seconds"):
         p = PARAMS[name]
+        if p.kind is bool:  # nonnegative: --allow-negative-factors below
+            continue
         flag = "--" + name.replace("_", "-")
         kwargs = {"help": f"{p.help} (default: {p.default})", "default": None}
         if p.choices:
@@ -89,8 +90,7 @@ def run_factor(args) -> int:
     from .factorize import factorize
 
     loaded = _load(args.file, args.missing)
-    options = {name: getattr(args, name) for name in
-               ("niter", "kacziter", "reinit", "seed", "init", "sampling", "row_sampling")}
+    options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
     if args.missing:
         options["mask"] = loaded.mask
