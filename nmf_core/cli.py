@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import NMFInputError
-from .params import PARAMS
+from .errors import CSVFormatError, NMFInputError
+from .params import PARAMS, RESULT_SETTINGS
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -31,9 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional), "
                         "or a built-in data set: factory, swimmer, bars, "
                         "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
-    for name in ("k", "method", "niter", "kacziter", "reinit", "seed", "init", "sampling",
-                 "row_sampling", "max_seconds"):
+    for name in ("k", "method", *RESULT_SETTINGS, "max_seconds"):
         p = PARAMS[name]
+        if p.kind is bool:  # nonnegative: --allow-negative-factors below
+            continue
         flag = "--" + name.replace("_", "-")
         kwargs = {"help": f"{p.help} (default: {p.default})", "default": None}
         if p.choices:
@@ -89,8 +90,7 @@ def run_factor(args) -> int:
     from .factorize import factorize
 
     loaded = _load(args.file, args.missing)
-    options = {name: getattr(args, name) for name in
-               ("niter", "kacziter", "reinit", "seed", "init", "sampling", "row_sampling")}
+    options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
     if args.missing:
         options["mask"] = loaded.mask
@@ -103,12 +103,14 @@ def run_factor(args) -> int:
             raise _OutputError(f"cannot write the results to {args.out}: "
                                f"{exc.strerror or exc}") from exc
     if args.json:
-        print(json.dumps(result.summary()))
-    else:
-        print(f"{result.params['method']} k={result.params['k']} on "
-              f"{loaded.values.shape[0]}×{loaded.values.shape[1]}: relative error "
-              f"{result.rel_error:.6g} after {result.n_iter} iterations in "
-              f"{result.elapsed_s:.3f} s (best restart {result.best_run + 1}; {result.message})")
+        text = json.dumps(result.summary())
+    else:  # restarts are numbered from 1 here, in errors.csv and in --json's best_restart
+        text = (f"{result.params['method']} k={result.params['k']} on "
+                f"{loaded.values.shape[0]}×{loaded.values.shape[1]}: relative error "
+                f"{result.rel_error:.6g} after {result.n_iter} iterations in "
+                f"{result.elapsed_s:.3f} s (best restart {result.best_run + 1}; "
+                f"{result.message})")
+    _write_stdout(text + "\n")
     return 0 if result.success else 1
 
 
@@ -116,20 +118,87 @@ class _OutputError(Exception):
     """The results could not be written (--out); the message says where."""
 
 
+class _StdoutError(Exception):
+    """Standard output could not be written (a full disk, a closed file)."""
+
+
+# What a stream that cannot encode the package's few non-ASCII signs prints instead.
+ASCII_FALLBACK = str.maketrans({"×": "x", "−": "-", "–": "-", "≤": "<=", "≥": ">=",
+                                "²": "^2", "…": "...", "√": "sqrt", "‖": "||", "≈": "~"})
+
+
+def _encodable(text: str, stream) -> str:
+    """``text`` as ``stream`` can encode it: the ASCII fallback for × and friends,
+    then ``?`` for anything else (any PYTHONIOENCODING works)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        return text.translate(ASCII_FALLBACK).encode(encoding, "replace").decode(encoding)
+
+
+def _write_stdout(text: str) -> None:
+    try:
+        sys.stdout.write(_encodable(text, sys.stdout))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _StdoutError(f"cannot write to standard output: {exc.strerror or exc}") from exc
+
+
+def _error(message: str) -> int:
+    """One ``error:`` line on stderr; exit status 2."""
+    try:
+        sys.stderr.write(_encodable(f"error: {message}\n", sys.stderr))
+        sys.stderr.flush()
+    except OSError:
+        pass  # nowhere left to say it; the status still does
+    return 2
+
+
+BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader left
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: Python's own flush at exit would fail again on what
+    is still buffered and print a traceback-like warning."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+BLANK_CELL_HINT = "; pass --missing to treat blank cells as missing values (hals or mu)"
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # nothing asked: the usage and a hint
+        return _error(f"no command given\n{parser.format_usage().rstrip()}\n"
+                      "run with --help for the commands, or 'factor --help' for its options")
+    args = parser.parse_args(argv)
     try:
         return run_factor(args)
+    except BrokenPipeError:  # the reader left (``| head``): exit quietly, as Unix tools do
+        _drop_stdout()
+        return BROKEN_PIPE_STATUS
+    except CSVFormatError as exc:
+        blank = "blank cell" in str(exc) and not args.missing
+        return _error(f"{exc}{BLANK_CELL_HINT if blank else ''}")
+    except _StdoutError as exc:
+        _drop_stdout()
+        return _error(str(exc))
     except (NMFInputError, _OutputError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _error(str(exc))
     except MemoryError:
-        print(f"error: not enough memory to factor {args.file} with k={args.k}",
-              file=sys.stderr)
-        return 2
+        return _error(f"not enough memory to factor {args.file} with k={args.k}")
     except OSError as exc:
-        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return _error(f"cannot read {args.file}: {exc.strerror or exc}")
 
 
 if __name__ == "__main__":

@@ -717,7 +717,7 @@ def _cell_value(cell: str, missing: str, number, where) -> float | None:
         if missing == "mask":
             return None
         raise CSVFormatError(f"missing value (blank cell) at {where()} (load with "
-                             "missing='mask', or --missing, to fit around blank cells)")
+                             "missing='mask' to fit around blank cells)")
     value = number(cell)
     if value is None:
         raise CSVFormatError(f"non-numeric cell {_shown(cell)} at {where()}{_hint(cell, number)}")

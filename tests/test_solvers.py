@@ -3,14 +3,16 @@
 import numpy as np
 import pytest
 
-from nmf_core import solvers
 from nmf_core.solvers import (
     gram,
     gram_squared_residuals,
+    hals,
     hals_rows,
     kaczmarz_columns,
     least_squares_columns,
     mu_rows,
+    rk,
+    sampling,
     squared_residuals,
     stacked_product,
     weighted_picks,
@@ -154,7 +156,7 @@ def test_block_diagonal_kaczmarz_matches_the_step_by_step_loop(nonnegative, monk
     u = np.random.default_rng(2).random((R, 6, 1))
     small = H0.copy()
     rows = kaczmarz_columns(small, W0, X, cols, u, "norm", nonnegative)
-    monkeypatch.setattr(solvers, "_AFFINE_MAX_CELLS", 0)
+    monkeypatch.setattr(rk, "_AFFINE_MAX_CELLS", 0)
     plain = H0.copy()
     assert np.array_equal(kaczmarz_columns(plain, W0, X, cols, u, "norm", nonnegative), rows)
     assert np.allclose(small, plain, rtol=1e-12, atol=1e-12)
@@ -164,7 +166,7 @@ def test_block_diagonal_kaczmarz_matches_the_step_by_step_loop(nonnegative, monk
     broken = H0.copy()
     with np.errstate(all="ignore"):
         kaczmarz_columns(broken, W, X, cols, u, "norm", nonnegative)
-    monkeypatch.setattr(solvers, "_AFFINE_MAX_CELLS", 0)
+    monkeypatch.setattr(rk, "_AFFINE_MAX_CELLS", 0)
     reference = H0.copy()
     with np.errstate(all="ignore"):
         kaczmarz_columns(reference, W, X, cols, u, "norm", nonnegative)
@@ -181,7 +183,7 @@ def test_hals_fast_rows_match_the_row_by_row_form(nonnegative):
     fast, slow = H0.copy(), H0.copy()
     WX, WWt = stacked_product(W0, X), gram(W0)
     hals_rows(fast, WX, WWt, nonnegative, 4, 0.0)
-    solvers._hals_rows_with_zero_factors(slow, WX, WWt, np.einsum("rkk->rk", WWt),
+    hals._hals_rows_with_zero_factors(slow, WX, WWt, np.einsum("rkk->rk", WWt),
                                          nonnegative, 4, 0.0)
     assert np.allclose(fast, slow, rtol=1e-10, atol=1e-12)
     W = W0.copy()
@@ -214,7 +216,51 @@ def test_weighted_picks_compare_and_binary_search_agree(monkeypatch):
     weights[3] = 0.0  # an all-zero restart: row 0 on both paths
     u = np.random.default_rng(4).random((4, 50, 2))
     counted = weighted_picks(weights, u)
-    monkeypatch.setattr(solvers, "_COMPARE_MAX_CELLS", 0)
+    monkeypatch.setattr(sampling, "COMPARE_MAX_CELLS", 0)
     searched = weighted_picks(weights, u)
     assert np.array_equal(counted, searched)
     assert not np.isin(counted[:3], [2, 8]).any() and (counted[3] == 0).all()
+
+
+def test_every_solver_declares_the_protocol():
+    """Names, settings that exist in the parameter table, losses, a cost; and the
+    table's method lists are the solvers' declarations."""
+    import inspect
+
+    from nmf_core import factorize
+    from nmf_core.params import PARAMS, RESULT_SETTINGS
+    from nmf_core.solvers import MASKED_SOLVERS, METHODS, SOLVERS, methods_reading, variants
+
+    assert PARAMS["method"].choices == METHODS == tuple(SOLVERS)
+    for method in METHODS:
+        for cls in variants(method):
+            assert cls.name == method and set(cls.settings) <= set(RESULT_SETTINGS)
+            assert "frobenius" in cls.losses
+            ops, flops = cls.cost((30, 20), 3, {"kacziter": 2, "sampling": "sweep"})
+            assert ops > 0 and flops > 0
+    for name in RESULT_SETTINGS:
+        readers = methods_reading(name)
+        assert PARAMS[name].methods == (readers or METHODS)
+    assert PARAMS["kacziter"].methods == ("rk",) and "mu" not in PARAMS["nonnegative"].methods
+    assert all(cls.mask for cls in MASKED_SOLVERS.values())
+    keywords = set(inspect.signature(factorize).parameters)
+    assert set(PARAMS) <= keywords  # factorize reads its settings by the table's names
+
+
+@pytest.mark.parametrize("sampling_mode", ["random", "sweep"])
+def test_trace_gives_the_player_its_picks_and_kaczmarz_rows(sampling_mode):
+    from nmf_core.solvers import RK, solver_class
+
+    settings = {"nonnegative": True, "sampling": sampling_mode, "niter": 4, "kacziter": 3,
+                "row_sampling": "norm"}
+    rngs = [np.random.default_rng(s) for s in range(R)]
+    solver = solver_class("rk")(X, settings, rngs)
+    assert isinstance(solver, RK) and solver.trace().kaczmarz_rows is None
+    W, H = W0.copy(), H0.copy()
+    solver.step(W, H, 0)
+    trace = solver.trace()
+    assert trace.kaczmarz_rows.shape == (R, 3)
+    assert (trace.picks is None) == (sampling_mode == "sweep")
+    if trace.picks is not None:
+        assert trace.picks[0].shape == (R, 4) and trace.picks[0].max() < m
+    assert solver_class("hals")(X, settings, rngs).trace().picks is None
