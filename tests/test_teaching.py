@@ -14,7 +14,7 @@ import plotly.io
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nmf_core.ui import lessons, runs
+from nmf_core.ui import kscan, lessons, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -248,7 +248,8 @@ def test_choose_k_scan_is_cached(solver_calls):
     at.switch_page("app_pages/choose_k.py").run()
     assert_clean(at)
     fits = len(solver_calls)
-    assert fits - before == 3 * (1 + 2)
+    restarts = kscan.CONSENSUS_RESTARTS
+    assert fits - before == 3 * (1 + 2) + 2 * restarts  # consensus at k = 2 and 3
     assert all(call["max_seconds"] <= runs.MAX_SECONDS for call in solver_calls[before:])
     at.toggle(key="ck_log_y").set_value(True).run()
     assert len(solver_calls) == fits
