@@ -1,4 +1,4 @@
-"""Command line: ``python -m nmf_core factor FILE.csv --k K [...]``.
+"""Command line: ``python3 -m nmf_core factor FILE.csv --k K [...]``.
 
 Flags, their ranges and help come from the parameter table.  Bad input exits
 with status 2 and a single ``error: ...`` line on stderr.

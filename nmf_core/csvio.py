@@ -100,7 +100,7 @@ def load_csv(source, *, max_cells: int = DEFAULT_MAX_CELLS, max_bytes: int | Non
     for name, value in (("max_cells", max_cells), ("max_bytes", max_bytes)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ParameterError(f"{name} must be a whole number >= 1; got {value!r}")
-    if missing not in MISSING_CHOICES:
+    if not isinstance(missing, str) or missing not in MISSING_CHOICES:
         raise ParameterError(f"missing must be 'error' or 'mask'; got {missing!r}")
 
     raw = _read_bytes(source, max_bytes)

@@ -8,7 +8,15 @@ where.
 
 
 class NMFInputError(ValueError):
-    """Base class for every input problem the package reports."""
+    """Base class for every input problem the package reports.
+
+    The message is always one line: a multi-line part (such as the repr of an
+    array given where a number belongs) is joined onto it with spaces.
+    """
+
+    def __init__(self, message: object = "", *args: object):
+        text = str(message)
+        super().__init__(" ".join(text.split()) if "\n" in text else message, *args)
 
 
 class ParameterError(NMFInputError):

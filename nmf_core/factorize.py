@@ -27,9 +27,17 @@ def check_matrix(X, k: int | None = None) -> np.ndarray:
     X must be 2-D, non-empty, finite, non-negative and not all zero; k, when
     given, must not exceed min(n, m).  Locations are 1-based (row, column).
     """
+    if np.ma.isMaskedArray(X) and np.ma.getmaskarray(X).any():
+        raise MatrixError(
+            f"X is a masked array with {int(np.ma.getmaskarray(X).sum())} masked cell(s); "
+            "pass the data and mask=~X.mask (observed cells) to factorize instead")
+    X = np.ma.getdata(X)
+    if np.iscomplexobj(X) or (isinstance(X, np.ndarray) and X.dtype.kind not in "biuf"):
+        kind = "complex" if np.iscomplexobj(X) else f"of type {X.dtype}"
+        raise MatrixError(f"X must hold real numbers; got a matrix {kind}")
     try:
         arr = np.array(X, dtype=np.float64, copy=True, order="C")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise MatrixError(f"X is not a numeric matrix ({exc})") from None
     if arr.ndim != 2:
         raise MatrixError(f"X must be a 2-D matrix; got {arr.ndim} dimension(s)")
@@ -79,9 +87,81 @@ def check_mask(mask, X: np.ndarray) -> np.ndarray:
     return M
 
 
+def _init_factors(init) -> tuple[np.ndarray, np.ndarray]:
+    """A user-given start as two real float matrices ``(A0, S0)``, or ParameterError."""
+    if isinstance(init, str) or not isinstance(init, (tuple, list)) or len(init) != 2:
+        what = (f"a sequence of {len(init)}" if isinstance(init, (tuple, list))
+                else type(init).__name__)
+        raise ParameterError(
+            f"init must be 'random', 'nndsvd' or a pair (A0, S0) of matrices; got {what}")
+    factors = []
+    for name, F in zip(("A0", "S0"), init, strict=True):
+        try:
+            if np.iscomplexobj(F):
+                raise TypeError("complex values")
+            F = np.array(np.ma.getdata(F), dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ParameterError(f"init: {name} is not a real numeric matrix ({exc})") from None
+        if F.ndim != 2:
+            raise ParameterError(f"init: {name} must be a 2-D matrix; got {F.ndim} dimension(s)")
+        factors.append(F)
+    return factors[0], factors[1]
+
+
+def check_arguments(X, mask, init, nonnegative, snapshots, callback):
+    """The arguments the parameter table does not cover, checked before any work:
+    a masked array's mask becomes ``mask`` (its masked cells missing), init's form and
+    sign, snapshots, callback.  Returns ``(X, mask)``."""
+    if mask is not None:
+        mask = _as_mask(mask)
+    if np.ma.isMaskedArray(X):
+        hidden = np.ma.getmaskarray(X)
+        X = np.ma.getdata(X)
+        if hidden.any():
+            observed = ~hidden
+            mask = observed if mask is None else (mask & observed if mask.shape == hidden.shape
+                                                  else mask)
+    if not isinstance(init, str):
+        A0, S0 = _init_factors(init)
+        if isinstance(nonnegative, (bool, int, np.bool_, np.integer)) and nonnegative == 1:
+            for name, F in (("A0", A0), ("S0", S0)):
+                negative = F < 0
+                if negative.any():
+                    i, j = np.argwhere(negative)[0]
+                    raise ParameterError(
+                        f"init: {name} has {int(negative.sum())} negative entr"
+                        f"{'y' if negative.sum() == 1 else 'ies'}, the first {F[i, j]:g} at "
+                        f"row {i + 1}, column {j + 1}; NMF (nonnegative on) needs a "
+                        "non-negative start")
+    if isinstance(snapshots, bool) or not isinstance(snapshots, (int, np.integer)) \
+            or snapshots < 0:
+        raise ParameterError(
+            f"snapshots must be a whole number >= 0 (at most {MAX_SNAPSHOTS} are kept); "
+            f"got {snapshots!r}")
+    if callback is not None and not callable(callback):
+        raise ParameterError(
+            f"callback must be a function callback(t, errors) or None; got {callback!r}")
+    return X, mask
+
+
+def _as_mask(mask) -> np.ndarray:
+    """``mask`` as a boolean array (shape checked later against X), or MatrixError."""
+    if np.ma.isMaskedArray(mask):
+        mask = np.ma.filled(mask, False)
+    try:
+        M = np.asarray(mask)
+    except (TypeError, ValueError) as exc:
+        raise MatrixError(f"mask is not a 0/1 or True/False matrix ({exc})") from None
+    if M.dtype == bool:
+        return M
+    if M.dtype.kind not in "biuf" or not np.isin(M, (0, 1)).all():
+        raise MatrixError("mask must hold only 0/1 or True/False")
+    return M.astype(bool)
+
+
 def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
     """A user-given start ``(A0, S0)``: checked, scaled like X, repeated per restart."""
-    A0, S0 = (np.asarray(F, dtype=np.float64) for F in init)
+    A0, S0 = _init_factors(init)
     n, m = X.shape
     if A0.shape != (n, k) or S0.shape != (k, m):
         raise ParameterError(
@@ -124,12 +204,14 @@ def factorize(
     ``snapshots`` > 0 records up to that many (≤ 200, ≤ 50 MB) evenly spaced
     iterates of the best restart for step-through.  ``mask`` (n, m), true on
     observed cells, fits only those cells (methods hals and mu); X's values
-    elsewhere are ignored and ``rel_error`` is measured on observed cells.
+    elsewhere are ignored and ``rel_error`` is measured on observed cells.  A
+    NumPy masked array X counts its masked cells as missing the same way.
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
     also from several threads at once.
     """
+    X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
     started = time.perf_counter()
     arguments = locals()  # the keywords are the parameter table's names (tested)
     # None means "the table's default" for the keywords defaulting to None; k, method

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from .errors import ParameterError
 from .solvers import DOCUMENT_METHODS, METHODS, SOLVERS, join_or, methods_reading, solver_settings
 
@@ -57,13 +59,13 @@ class Param:
         if value is None and self.optional:
             return None
         if self.choices is not None:
-            if value not in self.choices:
+            if not isinstance(value, str) or value not in self.choices:
                 raise ParameterError(
                     f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}"
                 )
             return value
         if self.kind is bool:
-            if not isinstance(value, (bool,)) and value not in (0, 1):
+            if not (isinstance(value, (bool, int, np.bool_, np.integer)) and value in (0, 1)):
                 raise ParameterError(f"{self.name} must be true or false; got {value!r}")
             return bool(value)
         if isinstance(value, bool) or not _is_number(value):

@@ -10,6 +10,7 @@ import os
 import re
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from nmf_core.errors import CSVFormatError
 for _name, _examples in (("ci", 500), ("nightly", 20_000), ("dev", 100)):
     settings.register_profile(_name, max_examples=_examples, deadline=None,
                               suppress_health_check=[HealthCheck.too_slow])
+pytestmark = pytest.mark.fuzz  # hundreds of examples: left out of the quick subset
 PROFILE = settings.get_profile(os.environ.get("NMF_HYPOTHESIS_PROFILE", "ci"))
 
 # Problems with the file as a whole: their messages need not name a line.

@@ -14,6 +14,7 @@ from nmf_core.sparse.io import (
     DEFAULT_MAX_STORED,
     DEFAULT_MAX_STORED_BYTES,
     load_sparse,
+    load_triples,
     max_bytes_for,
     sparse_kind,
 )
@@ -38,7 +39,11 @@ def _mtx(X, **kwargs) -> bytes:
 
 
 def test_limits_are_declared_once_and_the_byte_limit_follows():
+    from nmf_core import ratings
+
     assert DEFAULT_MAX_STORED == 20_000_000
+    assert DEFAULT_MAX_STORED is ratings.DEFAULT_MAX_ENTRIES  # one declaration
+    assert DEFAULT_MAX_STORED_BYTES == ratings.DEFAULT_MAX_BYTES
     assert DEFAULT_MAX_STORED_BYTES == max_bytes_for(DEFAULT_MAX_STORED)
     assert DEFAULT_MAX_STORED_BYTES >= DEFAULT_MAX_STORED * BYTES_PER_STORED
     assert DEFAULT_MAX_STORED_BYTES % 2**20 == 0
@@ -165,3 +170,19 @@ def test_npz_that_would_unpickle_or_is_inconsistent_is_refused():
     negative.data[4] = -1
     with pytest.raises(MatrixFileError, match="negative"):
         load_sparse(io.BytesIO(_npz(negative)))
+
+
+def test_triples_keep_their_ids_as_labels_and_only_the_given_cells():
+    text = b"row,col,value\ngeneA,cell7,3\ngeneB,cell2,0\ngeneA,cell2,1.5\n"
+    loaded = load_triples(io.BytesIO(text))
+    assert loaded.row_labels == ("geneA", "geneB") and loaded.col_labels == ("cell7", "cell2")
+    X = loaded.values
+    assert isinstance(X, sp.csr_array) and X.nnz == 3  # the explicit zero is stored
+    assert X.toarray().tolist() == [[3.0, 1.5], [0.0, 0.0]]
+
+
+def test_triples_errors_and_limit():
+    with pytest.raises(CSVFormatError, match="negative value"):
+        load_triples(io.BytesIO(b"1\t1\t2\n2\t1\t-1\n"))
+    with pytest.raises(CSVFormatError, match="over the limit of 2 ratings"):
+        load_triples(io.BytesIO(b"1 1 2\n2 1 1\n3 3 3\n"), max_stored=2)

@@ -21,17 +21,16 @@ import numpy as np
 
 from ..csvio import DEFAULT_MAX_CELLS, MIB, LoadedMatrix, _read_bytes
 from ..errors import MatrixError, MatrixFileError, ParameterError
+from ..ratings import BYTES_PER_ENTRY as BYTES_PER_STORED
+from ..ratings import DEFAULT_MAX_ENTRIES as DEFAULT_MAX_STORED
+from ..ratings import load_ratings
 from .check import check_sparse
 
-# The most stored entries a sparse input may have: 20 million (MovieLens 20M's size).
-# One declaration, read by these readers and by the triples reader (nmf_core.ratings).
-DEFAULT_MAX_STORED = 20_000_000
-# The byte limit follows: 40 bytes a stored entry, room for one Matrix Market line at
-# full precision ("200000 20000 0.12345678901234568\n" is 33 bytes) or one triples
-# line with a timestamp; 20 million entries give 763 MiB.  A .npz takes at most
-# 8 + 8 bytes an entry uncompressed, so it always fits under the same limit.
-BYTES_PER_STORED = 40
-
+# The stored-entry limit and the bytes a stored entry may take are declared once, with
+# the triples reader (nmf_core.ratings): 20 million entries, 40 bytes each, room for one
+# Matrix Market line at full precision ("200000 20000 0.12345678901234568\n" is 33
+# bytes) or one triples line with a timestamp.  A .npz takes at most 8 + 8 bytes an
+# entry uncompressed, so it always fits under the same byte limit.
 
 def max_bytes_for(max_stored: int) -> int:
     """The byte limit that follows from a stored-entry limit, in whole MiB."""
@@ -39,6 +38,24 @@ def max_bytes_for(max_stored: int) -> int:
 
 
 DEFAULT_MAX_STORED_BYTES = max_bytes_for(DEFAULT_MAX_STORED)  # 763 MiB
+
+
+def load_triples(source, *, max_stored: int = DEFAULT_MAX_STORED,
+                 max_bytes: int | None = None) -> LoadedMatrix:
+    """(row, column, value[, anything else]) lines, with or without a header, as a
+    sparse matrix whose stored entries are the given cells; read by the one triples
+    reader, :func:`nmf_core.ratings.load_ratings` (its layouts, duplicate rule and
+    located errors).  The row and column ids become the labels, in order of first
+    appearance.  Cells not given are not stored: pass ``missing="unstored"`` to
+    ``factorize`` to treat them as missing rather than zero.
+    """
+    import scipy.sparse as sp
+
+    ratings = load_ratings(source, max_entries=max_stored,
+                           max_bytes=max_bytes_for(max_stored) if max_bytes is None else max_bytes)
+    X = sp.coo_array((ratings.values, (ratings.users, ratings.items)), shape=ratings.shape)
+    return LoadedMatrix(values=_checked(X, "the triples' values"),
+                        row_labels=ratings.user_ids, col_labels=ratings.item_ids)
 
 MATRIX_MARKET_MAGIC = b"%%matrixmarket"
 ZIP_MAGIC = b"PK\x03\x04"
