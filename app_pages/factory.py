@@ -4,7 +4,16 @@ and a reference method, side by side, with the defects measured."""
 import streamlit as st
 
 from nmf_core.params import DOCUMENT_METHODS
-from nmf_core.ui import data_source, defects, figures, lessons, panels, runs, widgets
+from nmf_core.ui import (
+    data_source,
+    defects,
+    factory_questions,
+    figures,
+    lessons,
+    panels,
+    runs,
+    widgets,
+)
 
 # The documents' own call: nmfals(X, 3, 100, 10) after np.random.seed(1);
 # kacziter 5 as in their RK cell; one random row and column per iteration.
@@ -104,6 +113,8 @@ with runs.page_guard():
         corrected_name: corrected.A,
         "hals": reference.A,
     }, factor_word="factory")
+
+    factory_questions.new_day(matrix, reference.A)
 
     st.header("What is wrong with the documents' code")
     st.caption("Each effect below is measured now, on this data, with the settings in the "
