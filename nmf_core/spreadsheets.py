@@ -17,7 +17,7 @@ import datetime as _dt
 import io
 import zipfile
 
-from .csvio import Places, _Row, _label_suffix, interpret, number_reader
+from .csvio import Places, _label_suffix, _Row, interpret, number_reader
 from .errors import CSVFormatError, ParameterError
 from .importing import BYTES_PER_CELL, zip_kind
 

@@ -8,7 +8,6 @@ file reads back as the matrix it was written from.
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).parent / "corpus"
