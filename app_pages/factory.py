@@ -121,7 +121,8 @@ with runs.page_guard():
                "sidebar.")
     found = runs.cached(
         "defects", (method, *sorted(document_settings.items()),
-                    *sorted(widgets.solver_settings(controls, method).items())),
+                    *sorted(widgets.solver_settings(controls, method).items()),
+                    corrected.truncated),  # a cut-short run's effects are not the finished one's
         lambda: defects.measure_defects(matrix.X, method=method, **document_settings,
                                         as_written=as_written, corrected=corrected,
                                         corrected_name=corrected_name))

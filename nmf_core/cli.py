@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import cli_recommend
 from .errors import CSVFormatError, NMFInputError
 from .params import PARAMS, RESULT_SETTINGS
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: print them)")
     project.add_argument("--json", action="store_true",
                          help="print one JSON object: shape, k and the relative error")
+    cli_recommend.add_parser(sub)
     return parser
 
 
@@ -234,12 +236,14 @@ def main(argv=None) -> int:
                       "run with --help for the commands, or 'factor --help' for its options")
     args = parser.parse_args(argv)
     try:
+        if args.command == "recommend":
+            return cli_recommend.run(args, _write_stdout, _OutputError)
         return RUNNERS[args.command](args)
     except BrokenPipeError:  # the reader left (``| head``): exit quietly, as Unix tools do
         _drop_stdout()
         return BROKEN_PIPE_STATUS
     except CSVFormatError as exc:
-        blank = "blank cell" in str(exc) and not args.missing
+        blank = "blank cell" in str(exc) and not getattr(args, "missing", True)
         return _error(f"{exc}{BLANK_CELL_HINT if blank else ''}")
     except _StdoutError as exc:
         _drop_stdout()
@@ -247,10 +251,14 @@ def main(argv=None) -> int:
     except (NMFInputError, _OutputError) as exc:
         return _error(str(exc))
     except MemoryError:
-        return _error(f"not enough memory to factor {args.file} with k={args.k}"
-                      if args.command == "factor" else f"not enough memory to project {args.file}")
+        if args.command == "project":
+            return _error(f"not enough memory to project {args.file}")
+        return _error(f"not enough memory to factor {getattr(args, 'file', args.train)} "
+                      f"with k={args.k}")
     except OSError as exc:
-        return _error(f"cannot read {args.file}: {exc.strerror or exc}")
+        source = ((exc.filename if args.command == "project" else None)
+                  or getattr(args, "file", None) or exc.filename)
+        return _error(f"cannot read {source}: {exc.strerror or exc}")
 
 
 if __name__ == "__main__":

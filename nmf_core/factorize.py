@@ -8,18 +8,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
 from .result import NMFResult, Snapshots
-from .solvers import (
-    MASKED_METHODS,
-    join_or,
-    masked_squared_residuals,
-    solver_class,
-    squared_residuals,
-)
+from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -239,29 +234,30 @@ def factorize(
         X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X, k)
     M = None if mask is None else check_mask(mask, X)
+    data = as_data_matrix(X)  # from here on X is reached only through the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
-    scale = float(X.max())
-    Xs = X / scale
+    scale = data.max()
+    Xs = data.divided(scale)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
-        W, H = _check_init(init, X, k, R, scale)
+        W, H = _check_init(init, data, k, R, scale)
     elif M is None:
         W, H = INITS[params["init"]](Xs, k, rngs)
-    else:  # start from X with missing cells at the observed mean
-        W, H = INITS[params["init"]](np.where(M, Xs, Xs[M].mean()), k, rngs)
+    else:  # start from X with missing cells at the observed mean (masked runs are dense)
+        dense = Xs.dense()
+        W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
     solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M)
     if M is None:
-        def residuals(W, H):
-            return squared_residuals(Xs, W, H)
+        residuals = Xs.squared_residuals
     else:
-        Mf = M.astype(float)
+        Mf, dense = M.astype(float), Xs.dense()
 
         def residuals(W, H):
-            return masked_squared_residuals(Xs, W, H, Mf)
+            return masked_squared_residuals(dense, W, H, Mf)
 
-    x_sq = float(np.vdot(Xs, Xs))
+    x_sq = Xs.squared_norm()
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .datamatrix import as_data_matrix
 from .sparse.check import is_sparse
 
 # A sparse X with at most this many cells and min(n, m) ≤ 300 is made dense for the
@@ -17,8 +18,10 @@ _DENSE_SVD_MAX_CELLS = 1_000_000
 def random_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:
     """Uniform entries scaled so that A S has X's mean: ``A, S ~ U(0, √(mean(X)/k))``.
 
-    Each restart draws A, then S, from its own Generator.
+    Each restart draws A, then S, from its own Generator.  X is anything
+    :func:`~nmf_core.datamatrix.as_data_matrix` takes (or a scipy.sparse matrix).
     """
+    X = X if is_sparse(X) else as_data_matrix(X)
     n, m = X.shape
     scale = np.sqrt(X.mean() / k)
     W = np.stack([scale * rng.random((n, k)).T for rng in rngs])
@@ -34,6 +37,8 @@ def _leading_svd(X, k: int, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     min(n, m) ≤ 300 and over ``_DENSE_SVD_MAX_CELLS`` cells it takes a sparse
     truncated SVD (``scipy.sparse.linalg.svds``, PROPACK) instead of a dense one.
     """
+    if not is_sparse(X):  # the seam: exact or randomized, through X's own products
+        return as_data_matrix(X).leading_singular_triplets(k, rng)
     if min(X.shape) <= 300:
         if is_sparse(X) and X.shape[0] * X.shape[1] > _DENSE_SVD_MAX_CELLS:
             from scipy.sparse.linalg import svds
@@ -74,6 +79,7 @@ def nndsvd_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:
     Deterministic for a given X (the randomized SVD used above 300 rows and
     columns draws from a Generator seeded with 0), so every restart starts here.
     """
+    X = X if is_sparse(X) else as_data_matrix(X)
     U, s, Vt = _leading_svd(X, k, np.random.default_rng(0))
     n, m = X.shape
     A, S = np.zeros((n, k)), np.zeros((k, m))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Cost, Solver
-from .products import EXACT_BELOW, ZERO, gram, stacked_product, step_squared_residuals
+from .products import EXACT_BELOW, ZERO, gram
 
 
 def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> None:
@@ -116,7 +116,6 @@ class HALS(Solver):
 
     def __init__(self, X, settings, rngs, mask=None):
         self.X, self.nonnegative, self.tol = X, settings["nonnegative"], self.TOL
-        self.x_sq = float(np.vdot(X, X))
         self.passes = inner_passes
         self.reset()
 
@@ -141,11 +140,12 @@ class HALS(Solver):
         else:
             W_new = self._extrapolated(W, self.previous[0])
             H_new = self._extrapolated(H, self.previous[1])
-        hals_rows(H_new, stacked_product(W_new, X), gram(W_new), self.nonnegative,
-                  self.passes(k, X.shape[0]), self.tol)
-        HXt, HHt = stacked_product(H_new, X.T), gram(H_new)
-        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, X.shape[1]), self.tol)
-        sq = step_squared_residuals(X, self.x_sq, W_new, H_new, HXt, HHt)
+        n, m = X.shape
+        hals_rows(H_new, X.product(W_new), gram(W_new), self.nonnegative,
+                  self.passes(k, n), self.tol)
+        HXt, HHt = X.product_t(H_new), gram(H_new)
+        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol)
+        sq = X.squared_residuals(W_new, H_new, (HXt, HHt, None))
         ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
@@ -192,8 +192,8 @@ class MaskedHALS(Solver):
     mask = True
 
     def __init__(self, X, settings, rngs, mask=None):
-        self.X, self.M, self.nonnegative = X, mask.astype(float), settings["nonnegative"]
-        self.exact_below = EXACT_BELOW * float(np.vdot(X, X))
+        self.X, self.M, self.nonnegative = X.dense(), mask.astype(float), settings["nonnegative"]
+        self.exact_below = EXACT_BELOW * X.squared_norm()
 
     def step(self, W, H, t):
         E = self.M * (self.X - W.transpose(0, 2, 1) @ H)
