@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cli_recommend
+from . import cli_recommend, cli_scale
 from .errors import CSVFormatError, NMFInputError
 from .params import PARAMS, RESULT_SETTINGS
 
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="treat blank cells as missing values (masked NMF; hals or mu)")
     factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
+    cli_scale.add_arguments(factor)
     project = sub.add_parser("project", help="coefficients of new data on fixed factors (NNLS)")
     project.add_argument("file", help="CSV of new data: new rows (with --fixed S, the default), "
                          "or new columns (with --fixed A)")
@@ -78,6 +79,11 @@ def _write_outputs(out: Path, result, loaded) -> None:
     (out / "A.csv").write_bytes(to_csv_bytes(result.A, rows, factors))
     (out / "S.csv").write_bytes(to_csv_bytes(result.S, factors, cols))
     (out / "AS.csv").write_bytes(to_csv_bytes(result.approximation, rows, cols))
+    (out / "errors.csv").write_text(errors_csv(result))
+
+
+def errors_csv(result) -> str:
+    """errors.csv: one line per iteration, the best curve, then every restart's."""
     n = max(len(c) for c in result.all_errors)
     curves = np.full((n, len(result.all_errors)), np.nan)
     for r, curve in enumerate(result.all_errors):
@@ -87,7 +93,7 @@ def _write_outputs(out: Path, result, loaded) -> None:
         best = result.errors[t] if t < len(result.errors) else ""
         cells = ["" if np.isnan(v) else repr(float(v)) for v in curves[t]]
         lines.append(",".join([str(t), repr(float(best)) if best != "" else "", *cells]))
-    (out / "errors.csv").write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def _load(source: str, missing: bool):
@@ -105,9 +111,11 @@ def _load(source: str, missing: bool):
 def run_factor(args) -> int:
     from .factorize import factorize
 
-    loaded = _load(args.file, args.missing)
     options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
+    if cli_scale.wanted(args):  # zarr, Parquet, HDF5: on dask
+        return cli_scale.run_factor(args, options, _write_stdout, errors_csv, _OutputError)
+    loaded = _load(args.file, args.missing)
     if args.missing:
         options["mask"] = loaded.mask
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,

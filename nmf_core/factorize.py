@@ -14,7 +14,13 @@ from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
 from .result import NMFResult, Snapshots
-from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
+from .solvers import (
+    MASKED_METHODS,
+    METHODS,
+    join_or,
+    masked_squared_residuals,
+    solver_class,
+)
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -371,11 +377,12 @@ def is_dask_array(X) -> bool:
 
 def _factorize_dask(X, params, init, callback, snapshots, mask, started) -> NMFResult:
     """A dask array X runs on nmf_core.scale: hals and mu, A kept on the workers."""
-    from .scale.run import METHODS, factorize_dask
+    from .scale.run import factorize_dask
 
-    if params["method"] not in METHODS:
+    if "dask" not in solver_class(params["method"]).backends:
+        runs = join_or(m for m in METHODS if "dask" in solver_class(m).backends)
         raise ParameterError(f"method {params['method']!r} needs X in memory (it samples or "
-                             f"solves whole columns); a dask X runs hals or mu")
+                             f"solves whole columns); a dask X runs {runs}")
     if mask is not None:
         raise ParameterError("mask needs X in memory; a dask X is factored without a mask")
     if snapshots:

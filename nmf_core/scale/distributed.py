@@ -23,7 +23,9 @@ import operator
 import numpy as np
 
 from ..errors import MatrixError
-from ..solvers import _EXACT_BELOW, _GRAM_MIN_CELLS, HALS, gram, hals_rows, mu_rows
+from ..solvers import HALS, MU, gram, hals_rows, mu_rows
+from ..solvers.hals import inner_passes
+from ..solvers.products import EXACT_BELOW, GRAM_MIN_CELLS
 from . import blocks
 
 FAN_IN = 4  # partial results summed per task of the tree reduction
@@ -165,39 +167,59 @@ def _stop_after(moves, max_passes: int, tol: float) -> int:
     return max_passes
 
 
-class _Step:
-    """What the two steps share: the blocks, X's scale and ‖Xs‖², and the residual rule."""
+class _Blockwise:
+    """What the two dask steps share: the blocks, X's scale and ‖Xs‖², and the residual
+    rule of DenseMatrix.squared_residuals (the Gram identity; measured directly when X
+    is small or where the identity cancels)."""
 
-    def __init__(self, rows: RowBlocks, scale: float, x_sq: float, nonnegative: bool,
-                 tol: float = 0.1, **_):
+    def __init__(self, rows: RowBlocks, scale: float, x_sq: float, settings):
         self.rows, self.scale, self.x_sq = rows, scale, x_sq
-        self.nonnegative, self.tol = nonnegative, tol
+        self.nonnegative = settings["nonnegative"]
         self.reset()
 
+    def start(self, W: Factors, H: np.ndarray) -> np.ndarray:
+        """The starting point's squared residuals, from the pass that also gives the
+        first step its W X and W Wᵀ (so the start costs no read of X of its own)."""
+        rows = self.rows
+        _, (WX, WWt) = rows.run(total=rows.tree(rows.each(
+            blocks.left_products, self.scale, W.W, True, x=True)))
+        self._first = W, WX, WWt
+        return self._residuals(W, H, np.einsum("rkm,rkm->r", WX, H), WWt, gram(H))
+
+    def _left(self, W: Factors, with_gram: bool = True):
+        """W X and W Wᵀ: from :meth:`start`'s pass for its W, else one read of X."""
+        first, self._first = getattr(self, "_first", None), None
+        if first is not None and first[0] is W:
+            return first[1], first[2]
+        rows = self.rows
+        return rows.run(total=rows.tree(rows.each(blocks.left_products, self.scale, W.W,
+                                                  with_gram, x=True)))[1]
+
     def _residuals(self, W, H, cross, WWt, HHt):
-        """numpy's step_squared_residuals: the Gram identity, measured directly when X is
-        small or when the identity cancels."""
         n, m = self.rows.shape
-        if n * m > _GRAM_MIN_CELLS:
+        if n * m > GRAM_MIN_CELLS:
             sq = self.x_sq - 2 * cross + np.einsum("rij,rij->r", WWt, HHt)
-            if not (sq < _EXACT_BELOW * self.x_sq).any():
+            if not (sq < EXACT_BELOW * self.x_sq).any():
                 return sq
         return direct_residuals(self.rows, self.scale, W, H)
 
 
-class DaskHALS(_Step):
-    """numpy's :class:`nmf_core.solvers.HALS` (extrapolation, safeguard, inner passes),
-    with W's blocks on the workers."""
+class DaskHALS(_Blockwise, HALS):
+    """numpy's HALS (its extrapolation, safeguard and inner passes, inherited) with W's
+    blocks on the workers.  ``step(W, H)`` returns the new (W, H), the squared residuals
+    and whether each restart's W is finite (the divergence guard cannot look at W)."""
 
-    BETA, GROW, GROW_CAP, SHRINK = HALS.BETA, HALS.GROW, HALS.GROW_CAP, HALS.SHRINK
-    passes = staticmethod(lambda k, other: int(max(1, min(10, 1 + other // (2 * k)))))
+    def __init__(self, rows, scale, x_sq, settings):
+        self.tol = self.TOL
+        _Blockwise.__init__(self, rows, scale, x_sq, settings)
 
     def reset(self):
-        self.previous = None  # (W₀, H₀): the iterate accepted before the current one
-        self.sq = self.beta = self.beta_cap = self.finite = None
+        HALS.reset(self)
+        self.finite = self._first = None
 
     def step(self, W: Factors, H: np.ndarray):
-        """Returns (W, H, squared residuals, W finite) after one step, per restart."""
+        from dask import delayed
+
         rows, nn = self.rows, self.nonnegative
         R, k = H.shape[:2]
         n, m = rows.shape
@@ -209,20 +231,21 @@ class DaskHALS(_Step):
         else:
             W_hat = Factors(rows, rows.each(blocks.extrapolated, W.W, self.previous[0].W,
                                             self.beta, nn))
-            H_new = HALS._extrapolated(self, H, self.previous[1])
-        W_hat_blocks, (WX, WWt) = rows.run(
-            [] if W_hat is W else W_hat.W,
-            rows.tree(rows.each(blocks.left_products, self.scale, W_hat.W, True, x=True)))
+            H_new = self._extrapolated(H, self.previous[1])
+        # pass 1 over X: W X and W Wᵀ, summed; S's update on the client
         if W_hat is not W:
+            W_hat_blocks, (WX, WWt) = rows.run(W_hat.W, rows.tree(rows.each(
+                blocks.left_products, self.scale, W_hat.W, True, x=True)))
             W_hat = Factors(rows, W_hat_blocks)
-        hals_rows(H_new, WX, WWt, nn, self.passes(k, n), self.tol)
+        else:
+            WX, WWt = self._left(W)
+        hals_rows(H_new, WX, WWt, nn, inner_passes(k, n), self.tol)
+        # pass 2: H Xᵀ per block, the passes on W's blocks, their count from the summed moves
         HHt = gram(H_new)
         H_d, HHt_d = rows.small(H_new), rows.small(HHt)
-        P = self.passes(k, m)
+        P = inner_passes(k, m)
         moved = rows.each(blocks.hals_pass_moves, self.scale, H_d, HHt_d, W_hat.W, P,
                           self.tol, nn, x=True, nout=2)
-        from dask import delayed
-
         count = delayed(_pass_count, pure=False)([mv[1] for mv in moved], P, self.tol)
         done = rows.each(blocks.hals_passes, W_hat.W, [mv[0] for mv in moved], HHt_d, count,
                          self.tol, nn, nout=2)
@@ -230,28 +253,24 @@ class DaskHALS(_Step):
                                                       rows.tree([d[1] for d in done]))
         W_new = Factors(rows, W_blocks)
         sq = self._residuals(W_new, H_new, cross, WWt_new, HHt)
-        ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
+        ok = self._safeguard(sq)
         self.previous = W, H.copy()
-        W_out, H_out = W_new.where(ok, W), np.where(ok[:, None, None], H_new, H)
         self.finite = np.where(ok, finite, self.finite)
-        self.sq = np.where(ok, sq, self.sq) if self.sq is not None else sq
-        grown = np.minimum(self.beta_cap, self.beta * self.GROW)
-        self.beta_cap = np.where(ok, np.minimum(1.0, self.beta_cap * self.GROW_CAP), self.beta)
-        self.beta = np.where(ok, grown, self.beta / self.SHRINK)
+        W_out, H_out = W_new.where(ok, W), np.where(ok[:, None, None], H_new, H)
         return W_out, H_out, self.sq.copy(), self.finite.copy()
 
 
-class DaskMU(_Step):
-    """numpy's :class:`nmf_core.solvers.MU` (Lee–Seung), with W's blocks on the workers."""
+class DaskMU(_Blockwise, MU):
+    """numpy's MU (Lee–Seung) with W's blocks on the workers; ``step`` as DaskHALS's."""
 
     def reset(self):
-        self.WWt = None
+        MU.reset(self)
+        self._first = None
 
     def step(self, W: Factors, H: np.ndarray):
         rows = self.rows
         H = H.copy()
-        _, (WX, WWt) = rows.run(total=rows.tree(rows.each(
-            blocks.left_products, self.scale, W.W, self.WWt is None, x=True)))
+        WX, WWt = self._left(W, self.WWt is None)
         mu_rows(H, WX, self.WWt if self.WWt is not None else WWt)
         HHt = gram(H)
         done = rows.each(blocks.mu_update, self.scale, rows.small(H), rows.small(HHt), W.W,
@@ -262,4 +281,4 @@ class DaskMU(_Step):
         return W_new, H, self._residuals(W_new, H, cross, self.WWt, HHt), finite
 
 
-STEPS = {"hals": DaskHALS, "mu": DaskMU}
+STEPS = {cls.name: cls for cls in (DaskHALS, DaskMU)}

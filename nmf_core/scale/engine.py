@@ -35,7 +35,7 @@ class Engine:
     """
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 memory_limit: int | str | None = None):
+                 memory_limit: int | str | None = None, processes: bool = True):
         self.scheduler = None if scheduler in (None, "", "local") else str(scheduler)
         if self.scheduler is not None and "://" not in self.scheduler:
             raise ParameterError(f"scheduler must be 'local' or an address such as "
@@ -45,7 +45,7 @@ class Engine:
                                  "cluster at " + self.scheduler + " keeps its own")
         if workers is not None and not (isinstance(workers, int) and workers >= 1):
             raise ParameterError(f"workers must be an integer ≥ 1; got {workers!r}")
-        self.workers, self.memory_limit = workers, memory_limit
+        self.workers, self.memory_limit, self.processes = workers, memory_limit, processes
         self.client = self.cluster = None
         self._token = None
 
@@ -60,8 +60,8 @@ class Engine:
             return self
         if self.scheduler is None:
             workers = self.workers or os.cpu_count() or 1
-            kwargs = {"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                      "dashboard_address": None}
+            kwargs = {"n_workers": workers, "threads_per_worker": 1, "processes": self.processes,
+                      "dashboard_address": ":0"}
             if self.memory_limit is not None:
                 kwargs["memory_limit"] = self.memory_limit
             try:

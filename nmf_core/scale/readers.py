@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import MatrixError
 
-BLOCK_BYTES = 64 * 2**20  # target bytes of X per row block
+BLOCK_BYTES = 32 * 2**20  # target bytes of X per row block (a few per worker task)
 ZARR = (".zarr",)
 PARQUET = (".parquet", ".pq")
 HDF5 = (".h5", ".hdf5", ".he5")

@@ -4,7 +4,8 @@ The loop is factorize's, step for step: each restart's curve, the divergence gua
 restart whose error exceeds 1e6 × its start, or whose factors turn non-finite, keeps its
 last good iterate and stops), the callback, the time cap and the best-restart choice.
 Reading X costs one pass to check it (finite, non-negative, its max, mean and ‖X‖²),
-one for the starting error, two per iteration and one for the final error.
+two per iteration (the first of which also gives the starting error) and one for the
+final error, measured directly as numpy does.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from .distributed import STEPS, Factors, RowBlocks, direct_residuals
 from .engine import engine_for_call
 
 SMALL_A_CELLS = 2_000_000  # an A of at most this many cells (16 MB) is returned as numpy
-METHODS = tuple(STEPS)
 
 
 def factorize_dask(X, params: dict, *, init, callback, started: float,
@@ -70,17 +70,12 @@ def _start(rows: RowBlocks, params, init, scale):
     k, R = params["k"], params["reinit"]
     n, m = rows.shape
     if not isinstance(init, str):
-        A0, S0 = (np.asarray(F, dtype=np.float64) for F in init)
-        if A0.shape != (n, k) or S0.shape != (k, m):
-            raise ParameterError(f"init=(A0, S0) must have shapes ({n}, {k}) and ({k}, {m}); "
-                                 f"got {A0.shape} and {S0.shape}")
-        if not (np.isfinite(A0).all() and np.isfinite(S0).all()):
-            raise ParameterError("init=(A0, S0) must be finite")
-        root = np.sqrt(scale)
-        W = np.repeat((A0 / root).T[None], R, axis=0)
+        from ..factorize import _check_init
+
+        W, H = _check_init(init, rows, k, R, scale)  # reads rows.shape only
         parts = [rows.client.scatter(np.ascontiguousarray(W[:, :, o:o + r]))
                  for o, r in zip(rows.offsets, rows.rows, strict=True)]
-        return Factors(rows, parts), np.repeat((S0 / root)[None], R, axis=0)
+        return Factors(rows, parts), H
     if params["init"] != "random":
         raise ParameterError(f"init={params['init']!r} needs X in memory; a dask X starts "
                              f"from init='random' or a given (A0, S0)")
@@ -109,12 +104,12 @@ def _run(X, params, init, callback, started, divergence_factor, client, engine, 
     scale, mean, x_sq = _check(rows, k)
     start = _start(rows, params, init, scale)
     W, H = start if start is not None else _random_start(rows, params, mean)
-    solver = STEPS[params["method"]](rows, scale, x_sq, nonnegative=params["nonnegative"])
+    solver = STEPS[params["method"]](rows, scale, x_sq, params)
 
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
-        curves[:, 0] = np.sqrt(direct_residuals(rows, scale, W, H) / x_sq)
+        curves[:, 0] = np.sqrt(solver.start(W, H) / x_sq)
     if not np.isfinite(curves[:, 0]).all():
         raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
     clock[0] = time.perf_counter() - started

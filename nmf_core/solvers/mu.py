@@ -20,6 +20,7 @@ class MU(Solver):
     Non-negative by construction, so it reads no ``nonnegative`` setting."""
 
     name = "mu"
+    backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
 
     def __init__(self, X, settings, rngs, mask=None):
         self.X = X
