@@ -34,7 +34,11 @@ BUNDLE_FILES = ("A.csv", "S.csv", "AS.csv", "errors.csv", "settings.json")
 
 
 class BundleWriteError(OSError):
-    """A bundle file could not be written; the message names it."""
+    """A bundle file could not be written; the message names it (``path``, ``reason``)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = path, reason
 
 
 def nmf_core_version() -> str:
@@ -135,7 +139,7 @@ def write_bundle(folder: Path, files: dict[str, bytes]) -> None:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     except OSError as exc:
-        raise BundleWriteError(f"cannot write {folder}: {exc.strerror or exc}") from exc
+        raise BundleWriteError(folder, exc.strerror or str(exc)) from exc
     try:
         for name, data in files.items():
             target = folder / name
@@ -151,6 +155,6 @@ def write_bundle(folder: Path, files: dict[str, bytes]) -> None:
             target = folder / name
             os.replace(staging / name, folder / name)
     except OSError as exc:
-        raise BundleWriteError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise BundleWriteError(target, exc.strerror or str(exc)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
