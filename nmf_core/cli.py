@@ -1,4 +1,5 @@
-"""Command line: ``python3 -m nmf_core factor FILE.csv --k K [...]``.
+"""Command line: ``python3 -m nmf_core factor FILE.csv --k K [...]`` and
+``python3 -m nmf_core project NEW.csv --factors S.csv``.
 
 Flags, their ranges and help come from the parameter table.  Bad input exits
 with status 2 and a single ``error: ...`` line on stderr.
@@ -51,6 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv "
                         "and settings.json (written all or nothing)")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
+    project = sub.add_parser("project", help="coefficients of new data on fixed factors (NNLS)")
+    project.add_argument("file", help="CSV of new data: new rows (with --fixed S, the default), "
+                         "or new columns (with --fixed A)")
+    project.add_argument("--factors", required=True, type=Path,
+                         help="CSV of the fixed factor, e.g. the S.csv or A.csv factor --out "
+                              "wrote (labels optional)")
+    project.add_argument("--fixed", choices=("S", "A"), default="S",
+                         help="which factor --factors holds: S (k×m; the new rows get A's rows, "
+                              "n_new×k) or A (n×k; the new columns get S's columns, k×m_new)")
+    project.add_argument("--out", type=Path, help="write the coefficients to this CSV file "
+                         "(default: print them)")
+    project.add_argument("--json", action="store_true",
+                         help="print one JSON object: shape, k and the relative error")
     cli_recommend.add_parser(sub)
     return parser
 
@@ -100,6 +114,43 @@ def run_factor(args) -> int:
                 f"{result.message})")
     _write_stdout(text + "\n")
     return 0 if result.success else 1
+
+
+def run_project(args) -> int:
+    from .csvio import load_csv, to_csv_bytes
+    from .metrics import relative_error
+    from .project import project
+
+    new = load_csv(args.file)
+    fixed = load_csv(args.factors)
+    if args.fixed == "S":
+        coefficients = project(new.values, S=fixed.values)
+        rows, cols = new.row_labels, fixed.row_labels
+        error = relative_error(new.values, coefficients, fixed.values)
+    else:
+        coefficients = project(new.values, A=fixed.values)
+        rows, cols = fixed.col_labels, new.col_labels
+        error = relative_error(new.values, fixed.values, coefficients)
+    data = to_csv_bytes(coefficients, rows, cols)
+    if args.out is not None:
+        try:
+            args.out.write_bytes(data)
+        except OSError as exc:
+            raise _OutputError(f"cannot write the coefficients to {args.out}: "
+                               f"{exc.strerror or exc}") from exc
+    if args.json:
+        _write_stdout(json.dumps({"fixed": args.fixed, "shape": list(coefficients.shape),
+                                  "k": int(fixed.values.shape[0 if args.fixed == "S" else 1]),
+                                  "rel_error": float(error)}) + "\n")
+    elif args.out is not None:
+        _write_stdout(f"{coefficients.shape[0]}×{coefficients.shape[1]} coefficients written to "
+                      f"{args.out}; relative error of the new data {error:.6g}\n")
+    else:
+        _write_stdout(data.decode("utf-8"))
+    return 0
+
+
+RUNNERS = {"factor": run_factor, "project": run_project}
 
 
 class _OutputError(Exception):
@@ -173,7 +224,7 @@ def main(argv=None) -> int:
     try:
         if args.command == "recommend":
             return cli_recommend.run(args, _write_stdout, _OutputError)
-        return run_factor(args)
+        return RUNNERS[args.command](args)
     except BrokenPipeError:  # the reader left (``| head``): exit quietly, as Unix tools do
         _drop_stdout()
         return BROKEN_PIPE_STATUS
@@ -186,10 +237,13 @@ def main(argv=None) -> int:
     except (NMFInputError, _OutputError) as exc:
         return _error(str(exc))
     except MemoryError:
+        if args.command == "project":
+            return _error(f"not enough memory to project {args.file}")
         return _error(f"not enough memory to factor {getattr(args, 'file', args.train)} "
                       f"with k={args.k}")
     except OSError as exc:
-        source = getattr(args, "file", None) or exc.filename
+        source = ((exc.filename if args.command == "project" else None)
+                  or getattr(args, "file", None) or exc.filename)
         return _error(f"cannot read {source}: {exc.strerror or exc}")
 
 
