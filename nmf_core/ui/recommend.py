@@ -146,6 +146,23 @@ def error_view(model: Recommender, scores: dict) -> None:
         st.caption("Turn on “Choose k and λ by cross-validation” for the k and λ curves.")
 
 
+def top_n_markdown(model: Recommender, top: list[dict]) -> str:
+    """The top-N list as numbered markdown lines: item, predicted stars, factor and
+    that factor's top items."""
+    lines = []
+    for rank, entry in enumerate(top, start=1):
+        why = ("no factor (baseline only)" if entry["factor"] is None else
+               f"factor {entry['factor']}: " + ", ".join(model.top_items(entry["factor"], 3)))
+        lines.append(f"{rank}. **{_escaped(entry['item'])}** — {entry['score']:.2f} ★ "
+                     f"({_escaped(why)})")
+    return "\n".join(lines) or "Nothing left to recommend: this user rated every item."
+
+
+def _escaped(text: str) -> str:
+    """Text shown as itself in markdown (ids may hold *, _, # or brackets)."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~$" else c for c in str(text))
+
+
 def user_view(model: Recommender) -> None:
     """One user's ratings, their top N with the factor behind each, that factor's films."""
     st.subheader("One user")
@@ -174,13 +191,9 @@ def user_view(model: Recommender) -> None:
         st.dataframe([{"item": train.item_ids[train.items[t]], "rating": train.values[t]}
                       for t in mine], hide_index=True, width="stretch", height=360)
     with right:
-        st.markdown(f"**Top {len(top)} recommendations** (items they have not rated)")
-        st.dataframe([{"rank": r, "item": e["item"], "predicted": round(e["score"], 2),
-                       "factor": "—" if e["factor"] is None else f"factor {e['factor']}",
-                       "that factor's top items": "" if e["factor"] is None else
-                       ", ".join(model.top_items(e["factor"], 3))}
-                      for r, e in enumerate(top, start=1)],
-                     hide_index=True, width="stretch", key="rec_top")
+        st.markdown(f"**Top {len(top)} recommendations** (items they have not rated), "
+                    "each with the factor contributing most to it")
+        st.markdown(top_n_markdown(model, top))
     factors = sorted({e["factor"] for e in top if e["factor"] is not None})
     if factors:
         st.markdown("**The factors behind these recommendations**: each factor's "
