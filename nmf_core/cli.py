@@ -11,8 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from .errors import NMFInputError
 from .params import PARAMS
 
@@ -54,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _write_outputs(out: Path, result, loaded) -> None:
     from .csvio import to_csv_bytes
+    from .tables import error_curves_csv
 
     out.mkdir(parents=True, exist_ok=True)
     factors = tuple(f"factor {i + 1}" for i in range(result.A.shape[1]))
@@ -61,16 +60,7 @@ def _write_outputs(out: Path, result, loaded) -> None:
     (out / "A.csv").write_bytes(to_csv_bytes(result.A, rows, factors))
     (out / "S.csv").write_bytes(to_csv_bytes(result.S, factors, cols))
     (out / "AS.csv").write_bytes(to_csv_bytes(result.approximation, rows, cols))
-    n = max(len(c) for c in result.all_errors)
-    curves = np.full((n, len(result.all_errors)), np.nan)
-    for r, curve in enumerate(result.all_errors):
-        curves[: len(curve), r] = curve
-    lines = ["iteration,best," + ",".join(f"restart {r + 1}" for r in range(curves.shape[1]))]
-    for t in range(n):
-        best = result.errors[t] if t < len(result.errors) else ""
-        cells = ["" if np.isnan(v) else repr(float(v)) for v in curves[t]]
-        lines.append(",".join([str(t), repr(float(best)) if best != "" else "", *cells]))
-    (out / "errors.csv").write_text("\n".join(lines) + "\n")
+    (out / "errors.csv").write_bytes(error_curves_csv(result))
 
 
 def _load(source: str, missing: bool):

@@ -18,9 +18,10 @@ from ..model_selection import (
     scan_setting_to_lower,
 )
 from ..params import PARAMS
+from ..tables import scan_fold_rows, scan_rows, table_csv_bytes
 from . import figures, runs
 from .data_source import Matrix
-from .panels import chart, format_error
+from .panels import chart, download_buttons, format_error
 from .widgets import BIND, hidden_controls, keep_across_pages, param_widget, remember
 
 PREFIX = "ck_"
@@ -116,14 +117,15 @@ def scan_view(matrix: Matrix, scan: KScan) -> None:
     log_y = st.toggle("Log scale", key=PREFIX + "log_y", bind=BIND,
                       help="Show the errors on a logarithmic axis")
     remember(PREFIX + "log_y", log_y, False)
-    chart(figures.k_scan_figure(scan, log_y=log_y, true_k=true_k), key="k_scan")
+    chart(figures.k_scan_figure(scan, log_y=log_y, true_k=true_k), key="k_scan", note="k_scan")
+    per_k, per_fold = scan_rows(scan), scan_fold_rows(scan)
     with st.expander("The numbers"):
-        st.dataframe([{
-            "k": int(k), "fit error": float(f), "held-out error": float(c),
-            "held-out spread (std over folds)": float(s),
-        } for k, f, c, s in zip(scan.ks, scan.fit_error, scan.cv_error, scan.cv_std,
-                                strict=True)],
-            hide_index=True, width="stretch", column_config={
-                name: st.column_config.NumberColumn(format="%.4g")
-                for name in ("fit error", "held-out error", "held-out spread (std over folds)")
-            })
+        number = st.column_config.NumberColumn(format="%.4g")
+        st.dataframe(per_k, hide_index=True, width="stretch", key="scan_per_k",
+                     column_config={name: number for name in per_k[0] if name != "k"})
+        st.caption("Per fold: the error on the cells each fold fitted, and on the cells it "
+                   "hid.")
+        st.dataframe(per_fold, hide_index=True, width="stretch", key="scan_per_fold",
+                     column_config={"fit error": number, "held-out error": number})
+    download_buttons({"choose_k.csv": lambda: table_csv_bytes(per_k),
+                      "choose_k_folds.csv": lambda: table_csv_bytes(per_fold)})
