@@ -330,7 +330,7 @@ def test_a_lesson_from_the_picker_to_its_figures(open_page):
     from nmf_core.lessons import BY_SLUG
 
     lesson = BY_SLUG["restarts"]
-    page = open_page("factory", query="fx_niter=50")  # another page, another setting
+    page = open_page("compare", query="methods=hals&niter=20")  # another page and settings
     page.get_by_role("combobox", name="Lesson", exact=True).click()
     page.get_by_role("option", name=lesson.title, exact=True).click()
     page.wait_for_function("() => new URL(location.href).searchParams.get('lesson') "
