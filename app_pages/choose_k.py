@@ -14,12 +14,15 @@ st.markdown(
     "measured on the hidden cells, which the fit never saw; this is repeated over several "
     "folds. It falls while extra factors capture real structure and flattens or rises once "
     "they only fit noise, so the k at its **minimum** (the star) is the choice it "
-    "suggests. Where the curve is flat, prefer the smallest k near the minimum.")
+    "suggests. Where the curve is flat, prefer the smallest k near the minimum. Beside it, "
+    "**stability** (Brunet et al. 2004): NMF is run from several random starts at each k "
+    "and the clusterings they give are compared; a k whose clusters every restart finds "
+    "again is a stable choice.")
 
 with runs.page_guard():
     matrix = data_source.data_source_controls()
     values = kscan.scan_controls(matrix)
     scan = kscan.run_scan(matrix, values)
     if scan is not None:
-        kscan.scan_view(matrix, scan)
+        kscan.scan_view(matrix, scan, values, kscan.run_consensus(matrix, values))
     lessons.share_link("choose_k", matrix)

@@ -59,7 +59,7 @@ def error_tracking(case: Case, repeats: int = MIN_REPEATS) -> tuple[float, float
     does this); the ratio to a measured hals iteration is the tracking cost.
     Returns (tracking seconds, direct seconds, which one hals uses).
     """
-    from nmf_core import solvers
+    from nmf_core.solvers import products as solvers
 
     X = case.X / case.X.max()
     n, m = X.shape
@@ -71,7 +71,7 @@ def error_tracking(case: Case, repeats: int = MIN_REPEATS) -> tuple[float, float
     HXt, WWt, HHt = solvers.stacked_product(H, X.T), solvers.gram(W), solvers.gram(H)
     direct = median_time(lambda: solvers.squared_residuals(X, W, H), repeats=repeats,
                          warmup=2, min_total_s=0.1)
-    if X.size > getattr(solvers, "_GRAM_MIN_CELLS", 10_000):
+    if X.size > solvers.GRAM_MIN_CELLS:
         tracking = median_time(
             lambda: solvers.gram_squared_residuals(x_sq, W, HXt, WWt, HHt),
             repeats=repeats, warmup=2, min_total_s=0.1)

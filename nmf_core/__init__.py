@@ -7,9 +7,11 @@
 from .errors import CSVFormatError, MatrixError, NMFInputError, ParameterError
 from .factorize import check_matrix, factorize
 from .params import DEFAULTS, METHODS, PARAMS, validate_params
+from .project import project
 from .result import NMFResult, Snapshots
 
 __all__ = [
     "CSVFormatError", "DEFAULTS", "METHODS", "MatrixError", "NMFInputError", "NMFResult",
-    "PARAMS", "ParameterError", "Snapshots", "check_matrix", "factorize", "validate_params",
+    "PARAMS", "ParameterError", "Snapshots", "check_matrix", "factorize", "project",
+    "validate_params",
 ]

@@ -8,7 +8,15 @@ where.
 
 
 class NMFInputError(ValueError):
-    """Base class for every input problem the package reports."""
+    """Base class for every input problem the package reports.
+
+    The message is always one line: a multi-line part (such as the repr of an
+    array given where a number belongs) is joined onto it with spaces.
+    """
+
+    def __init__(self, message: object = "", *args: object):
+        text = str(message)
+        super().__init__(" ".join(text.split()) if "\n" in text else message, *args)
 
 
 class ParameterError(NMFInputError):
@@ -21,3 +29,9 @@ class CSVFormatError(NMFInputError):
 
 class MatrixError(NMFInputError):
     """A matrix cannot be factored (wrong shape, negative, non-finite, all zero)."""
+
+
+class MatrixFileError(CSVFormatError):
+    """A matrix file other than a CSV (Matrix Market, scipy .npz, triples) could not be read.
+
+    A ``CSVFormatError``, so every caller of the loaders catches one type."""

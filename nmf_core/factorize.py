@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
 from .initialization import INITS
 from .metrics import relative_error
-from .params import validate_params
+from .params import PARAMS, validate_params
 from .result import NMFResult, Snapshots
-from .solvers import MASKED_SOLVERS, SOLVERS, masked_squared_residuals, squared_residuals
+from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -26,9 +27,17 @@ def check_matrix(X, k: int | None = None) -> np.ndarray:
     X must be 2-D, non-empty, finite, non-negative and not all zero; k, when
     given, must not exceed min(n, m).  Locations are 1-based (row, column).
     """
+    if np.ma.isMaskedArray(X) and np.ma.getmaskarray(X).any():
+        raise MatrixError(
+            f"X is a masked array with {int(np.ma.getmaskarray(X).sum())} masked cell(s); "
+            "pass the data and mask=~X.mask (observed cells) to factorize instead")
+    X = np.ma.getdata(X)
+    if np.iscomplexobj(X) or (isinstance(X, np.ndarray) and X.dtype.kind not in "biuf"):
+        kind = "complex" if np.iscomplexobj(X) else f"of type {X.dtype}"
+        raise MatrixError(f"X must hold real numbers; got a matrix {kind}")
     try:
         arr = np.array(X, dtype=np.float64, copy=True, order="C")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise MatrixError(f"X is not a numeric matrix ({exc})") from None
     if arr.ndim != 2:
         raise MatrixError(f"X must be a 2-D matrix; got {arr.ndim} dimension(s)")
@@ -78,9 +87,81 @@ def check_mask(mask, X: np.ndarray) -> np.ndarray:
     return M
 
 
+def _init_factors(init) -> tuple[np.ndarray, np.ndarray]:
+    """A user-given start as two real float matrices ``(A0, S0)``, or ParameterError."""
+    if isinstance(init, str) or not isinstance(init, (tuple, list)) or len(init) != 2:
+        what = (f"a sequence of {len(init)}" if isinstance(init, (tuple, list))
+                else type(init).__name__)
+        raise ParameterError(
+            f"init must be 'random', 'nndsvd' or a pair (A0, S0) of matrices; got {what}")
+    factors = []
+    for name, F in zip(("A0", "S0"), init, strict=True):
+        try:
+            if np.iscomplexobj(F):
+                raise TypeError("complex values")
+            F = np.array(np.ma.getdata(F), dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ParameterError(f"init: {name} is not a real numeric matrix ({exc})") from None
+        if F.ndim != 2:
+            raise ParameterError(f"init: {name} must be a 2-D matrix; got {F.ndim} dimension(s)")
+        factors.append(F)
+    return factors[0], factors[1]
+
+
+def check_arguments(X, mask, init, nonnegative, snapshots, callback):
+    """The arguments the parameter table does not cover, checked before any work:
+    a masked array's mask becomes ``mask`` (its masked cells missing), init's form and
+    sign, snapshots, callback.  Returns ``(X, mask)``."""
+    if mask is not None:
+        mask = _as_mask(mask)
+    if np.ma.isMaskedArray(X):
+        hidden = np.ma.getmaskarray(X)
+        X = np.ma.getdata(X)
+        if hidden.any():
+            observed = ~hidden
+            mask = observed if mask is None else (mask & observed if mask.shape == hidden.shape
+                                                  else mask)
+    if not isinstance(init, str):
+        A0, S0 = _init_factors(init)
+        if isinstance(nonnegative, (bool, int, np.bool_, np.integer)) and nonnegative == 1:
+            for name, F in (("A0", A0), ("S0", S0)):
+                negative = F < 0
+                if negative.any():
+                    i, j = np.argwhere(negative)[0]
+                    raise ParameterError(
+                        f"init: {name} has {int(negative.sum())} negative entr"
+                        f"{'y' if negative.sum() == 1 else 'ies'}, the first {F[i, j]:g} at "
+                        f"row {i + 1}, column {j + 1}; NMF (nonnegative on) needs a "
+                        "non-negative start")
+    if isinstance(snapshots, bool) or not isinstance(snapshots, (int, np.integer)) \
+            or snapshots < 0:
+        raise ParameterError(
+            f"snapshots must be a whole number >= 0 (at most {MAX_SNAPSHOTS} are kept); "
+            f"got {snapshots!r}")
+    if callback is not None and not callable(callback):
+        raise ParameterError(
+            f"callback must be a function callback(t, errors) or None; got {callback!r}")
+    return X, mask
+
+
+def _as_mask(mask) -> np.ndarray:
+    """``mask`` as a boolean array (shape checked later against X), or MatrixError."""
+    if np.ma.isMaskedArray(mask):
+        mask = np.ma.filled(mask, False)
+    try:
+        M = np.asarray(mask)
+    except (TypeError, ValueError) as exc:
+        raise MatrixError(f"mask is not a 0/1 or True/False matrix ({exc})") from None
+    if M.dtype == bool:
+        return M
+    if M.dtype.kind not in "biuf" or not np.isin(M, (0, 1)).all():
+        raise MatrixError("mask must hold only 0/1 or True/False")
+    return M.astype(bool)
+
+
 def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
     """A user-given start ``(A0, S0)``: checked, scaled like X, repeated per restart."""
-    A0, S0 = (np.asarray(F, dtype=np.float64) for F in init)
+    A0, S0 = _init_factors(init)
     n, m = X.shape
     if A0.shape != (n, k) or S0.shape != (k, m):
         raise ParameterError(
@@ -123,17 +204,20 @@ def factorize(
     ``snapshots`` > 0 records up to that many (≤ 200, ≤ 50 MB) evenly spaced
     iterates of the best restart for step-through.  ``mask`` (n, m), true on
     observed cells, fits only those cells (methods hals and mu); X's values
-    elsewhere are ignored and ``rel_error`` is measured on observed cells.
+    elsewhere are ignored and ``rel_error`` is measured on observed cells.  A
+    NumPy masked array X counts its masked cells as missing the same way.
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
     also from several threads at once.
     """
+    X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
     started = time.perf_counter()
-    given = {"method": method, "k": k, "nonnegative": nonnegative, "max_seconds": max_seconds}
-    optional = {"niter": niter, "kacziter": kacziter, "reinit": reinit, "seed": seed,
-                "sampling": sampling, "row_sampling": row_sampling}
-    given.update({name: v for name, v in optional.items() if v is not None})
+    arguments = locals()  # the keywords are the parameter table's names (tested)
+    # None means "the table's default" for the keywords defaulting to None; k, method
+    # and nonnegative are always checked as given.
+    given = {name: arguments[name] for name in PARAMS if name != "init" and (
+        arguments[name] is not None or name in ("k", "method", "nonnegative"))}
     custom_init = not isinstance(init, str)
     if not custom_init:
         given["init"] = init
@@ -142,40 +226,38 @@ def factorize(
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
     if mask is not None:
-        if params["method"] not in MASKED_SOLVERS:
+        if params["method"] not in MASKED_METHODS:
             raise ParameterError(
-                f"missing values need method hals or mu; got {params['method']!r}"
+                f"missing values need method {join_or(MASKED_METHODS)}; "
+                f"got {params['method']!r}"
             )
         X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X, k)
     M = None if mask is None else check_mask(mask, X)
+    data = as_data_matrix(X)  # from here on X is reached only through the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
-    scale = float(X.max())
-    Xs = X / scale
+    scale = data.max()
+    Xs = data.divided(scale)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
-        W, H = _check_init(init, X, k, R, scale)
+        W, H = _check_init(init, data, k, R, scale)
     elif M is None:
         W, H = INITS[params["init"]](Xs, k, rngs)
-    else:  # start from X with missing cells at the observed mean
-        W, H = INITS[params["init"]](np.where(M, Xs, Xs[M].mean()), k, rngs)
-    solvers = SOLVERS if M is None else MASKED_SOLVERS
-    solver = solvers[params["method"]](
-        Xs, nonnegative=params["nonnegative"], sampling=params["sampling"], rngs=rngs,
-        niter=niter, kacziter=params["kacziter"], row_sampling=params["row_sampling"], mask=M,
-    )
+    else:  # start from X with missing cells at the observed mean (masked runs are dense)
+        dense = Xs.dense()
+        W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
+    solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M)
     if M is None:
-        def residuals(W, H):
-            return squared_residuals(Xs, W, H)
+        residuals = Xs.squared_residuals
     else:
-        Mf = M.astype(float)
+        Mf, dense = M.astype(float), Xs.dense()
 
         def residuals(W, H):
-            return masked_squared_residuals(Xs, W, H, Mf)
+            return masked_squared_residuals(dense, W, H, Mf)
 
-    x_sq = float(np.vdot(Xs, Xs))
+    x_sq = Xs.squared_norm()
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
@@ -288,12 +370,13 @@ class _Recorder:
         """Keep iteration ``t`` if it is wanted, or if it is the ``last`` one run."""
         if not (t in self.wanted or last) or t == self.iterations[-1]:
             return
-        self.picks = getattr(solver, "picks", None)
-        rows = getattr(solver, "last_rows", None)
+        trace = solver.trace()
+        self.picks = trace.picks
+        rows = trace.kaczmarz_rows
         self.iterations.append(t)
         self.W.append(W.copy())
         self.H.append(H.copy())
-        self.kaczmarz.append(None if rows is None else rows[0][:, :, 0].copy())
+        self.kaczmarz.append(None if rows is None else rows.copy())
 
     def result(self, best: int, root: float) -> Snapshots:
         n_iter = self.iterations[-1]

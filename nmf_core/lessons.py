@@ -53,6 +53,10 @@ FIGURE_NOTES: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "choose_k": {
         "k_scan": "The fit error always falls with k; the held-out error is lowest (the "
                   "star) at the k to choose.",
+        "stability": "Near 1 means the restarts agree on the clusters: look for the k "
+                     "before the curve drops.",
+        "consensus": "Bright square blocks on the diagonal mean the restarts agree on "
+                     "which items belong together.",
     },
 })
 

@@ -8,13 +8,62 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def _peak(M: np.ndarray) -> float:
+    """The largest absolute entry, or 1 for an all-zero matrix (a safe divisor)."""
+    peak = float(np.max(np.abs(M))) if M.size else 0.0
+    return peak if peak > 0 and np.isfinite(peak) else 1.0
+
+
+def product(A, S) -> np.ndarray:
+    """A @ S, computed on A and S scaled to max 1 so that no partial sum overflows.
+
+    Entries whose true value is beyond the float range (only possible for an
+    approximation of data near 1.8e308) are clipped to ±float max, never inf.
+    """
+    A, S = np.asarray(A, dtype=float), np.asarray(S, dtype=float)
+    a, b = _peak(A), _peak(S)
+    big = np.finfo(np.float64).max
+    with np.errstate(over="ignore", invalid="ignore"):
+        P = ((A / a) @ (S / b)) * a * b
+    return np.clip(P, -big, big, out=P)
+
+
 def relative_error(X, A, S, mask=None) -> float:
-    """‖X − A S‖_F / ‖X‖_F, over the observed cells only when ``mask`` is given."""
-    X = np.asarray(X, dtype=float)
-    residual = X - np.asarray(A) @ np.asarray(S)
+    """‖X − A S‖_F / ‖X‖_F, over the observed cells only when ``mask`` is given.
+
+    Scale-free: X, A and S are scaled to max 1 before anything is squared, so the
+    value is the same for X times any factor from 1e-300 to 1e300 (with A or S
+    scaled alike), with no overflow or underflow.  X may be a
+    :class:`~nmf_core.datamatrix.DataMatrix`.
+    """
+    from .datamatrix import DataMatrix, DenseMatrix
+
+    if isinstance(X, DataMatrix) and not isinstance(X, DenseMatrix):
+        return _data_relative_error(X, A, S, mask)
+    X = X.dense() if isinstance(X, DenseMatrix) else np.asarray(X, dtype=float)
+    A, S = np.asarray(A, dtype=float), np.asarray(S, dtype=float)
+    c, a, b = _peak(X if mask is None else X[np.asarray(mask, dtype=bool)]), _peak(A), _peak(S)
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = (a / c) * b  # A S / c = (A/a)(S/b) · ab/c; ab/c ≈ 1 for a fit, never formed as ab
+        residual = X / c - ((A / a) @ (S / b)) * ratio
+    Xc = X / c
     if mask is not None:
-        residual, X = residual[mask], X[mask]
-    return float(np.linalg.norm(residual) / np.linalg.norm(X))
+        residual, Xc = residual[mask], Xc[mask]
+    return float(np.linalg.norm(residual) / np.linalg.norm(Xc))
+
+
+def _data_relative_error(data, A, S, mask) -> float:
+    """relative_error for a non-dense DataMatrix, through the seam (X scaled to max 1
+    first, as above, and the factors to a balanced scale)."""
+    if mask is not None:
+        raise ValueError("a mask needs a dense X")
+    A, S = np.asarray(A, dtype=float), np.asarray(S, dtype=float)
+    c, a, b = data.max(), _peak(A), _peak(S)
+    scaled = data.divided(c)
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = (a / c) * b
+    W, H = (A / a).T[None] * np.sqrt(ratio), (S / b)[None] * np.sqrt(ratio)
+    return float(np.sqrt(max(scaled.squared_residuals(W, H)[0], 0.0) / scaled.squared_norm()))
 
 
 def negative_count(*matrices) -> int:
@@ -40,6 +89,10 @@ class FactorMatch:
 
 
 def _unit_columns(M: np.ndarray) -> np.ndarray:
+    """Columns scaled to unit norm (zero columns stay zero), scale-free: each column is
+    first divided by its largest entry, so 1e-300 or 1e300 neither under- nor overflows."""
+    peaks = np.max(np.abs(M), axis=0) if M.size else np.zeros(M.shape[1])
+    M = M / np.where(peaks > 0, peaks, 1.0)
     norms = np.linalg.norm(M, axis=0)
     return M / np.where(norms > 0, norms, 1.0)
 

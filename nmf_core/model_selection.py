@@ -7,15 +7,16 @@ masked NMF, and the error is measured on the hidden cells; repeated over folds.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
 
 from .budget import estimate_seconds
 from .errors import ParameterError
-from .factorize import check_mask, check_matrix, factorize
+from .factorize import check_arguments, check_mask, check_matrix, factorize
 from .metrics import relative_error
-from .params import Param
+from .params import PARAMS, Param
 
 SCAN_NITER = 100  # iterations per fit the app's scan starts from
 SCAN_K_TOP = 10  # the top of the k range it starts from
@@ -85,16 +86,21 @@ def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
     (True on observed cells) leaves missing cells out of fitting and of both
     errors.
     """
+    unknown = sorted(set(options) - _FACTORIZE_OPTIONS)
+    if unknown:
+        raise ParameterError(f"scan_k has no option {unknown[0]!r}; it passes on "
+                             f"{', '.join(sorted(_FACTORIZE_OPTIONS))} to factorize")
+    X, mask = check_arguments(X, mask, options.get("init", "random"),
+                               options.get("nonnegative", True), 0, None)
     if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
         X = np.where(mask, X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X)
     observed = None if mask is None else check_mask(mask, X)
-    ks = np.array(sorted({int(k) for k in ks}))
-    if ks.size == 0 or ks[0] < 1 or ks[-1] > min(X.shape):
-        raise ParameterError(f"each k must be between 1 and min(n, m) = {min(X.shape)}")
+    ks = _check_ks(ks, min(X.shape))
     folds = SCAN_PARAMS["folds"].validate(folds)
     holdout = SCAN_PARAMS["holdout"].validate(holdout)
+    seed = PARAMS["seed"].validate(seed)
+    method = PARAMS["method"].validate(method)
     masks = holdout_masks(X.shape, folds, holdout, np.random.default_rng(seed), observed)
     everything = np.ones(X.shape, dtype=bool) if observed is None else observed
     for fold, keep in enumerate(masks, start=1):
@@ -125,6 +131,29 @@ def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
     return KScan(ks=ks, fit_error=np.array(fit), cv_error=np.array(cv), cv_std=np.array(std),
                  truncated=truncated, fold_fit_error=np.array(fold_fit),
                  fold_cv_error=np.array(fold_cv))
+
+
+# What scan_k passes on to factorize: its keywords, less those the scan sets itself.
+_FACTORIZE_OPTIONS = frozenset(inspect.signature(factorize).parameters) - {
+    "X", "k", "method", "seed", "mask", "snapshots"}
+
+
+def _check_ks(ks, top: int) -> np.ndarray:
+    """The distinct whole numbers in ``ks``, sorted, each from 1 to ``top``; else ParameterError."""
+    message = f"ks must be whole numbers between 1 and min(n, m) = {top}"
+    if isinstance(ks, (str, bytes)) or not np.iterable(ks):
+        raise ParameterError(f"{message}; got {ks!r}")
+    values = []
+    for k in ks:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, float, np.integer,
+                                                               np.floating)):
+            raise ParameterError(f"{message}; got {k!r}")
+        if not (np.isfinite(k) and float(k) == int(k) and 1 <= k <= top):
+            raise ParameterError(f"{message}; got {k!r}")
+        values.append(int(k))
+    if not values:
+        raise ParameterError(f"{message}; got none")
+    return np.array(sorted(set(values)))
 
 
 def scan_fits(ks, folds: int) -> int:

@@ -7,13 +7,16 @@ this table, so a range or default is changed in exactly one place.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .errors import ParameterError
+import numpy as np
 
-METHODS = ("als", "rk", "hals", "mu")
-DOCUMENT_METHODS = ("als", "rk")
+from .errors import ParameterError
+from .solvers import DOCUMENT_METHODS, METHODS, SOLVERS, join_or, methods_reading, solver_settings
+
+__all__ = ["DEFAULTS", "DOCUMENT_METHODS", "METHODS", "PARAMS", "RESULT_SETTINGS", "Param",
+           "validate_params"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,9 @@ class Param:
 
     ``ui_low``/``ui_high`` bound the app's slider where the valid range is wider
     than a slider can usefully show (the CLI and the core accept the whole valid
-    range).
+    range).  ``methods`` is filled in from the solvers' declarations (the methods
+    whose solver reads the setting; every method for the settings every run has).
+    ``reproducible``: the setting decides the result (a time cap does not).
     """
 
     name: str
@@ -34,8 +39,9 @@ class Param:
     choices: tuple[str, ...] | None = None
     ui_high: float | None = None
     optional: bool = False
-    methods: tuple[str, ...] = ("als", "rk", "hals", "mu")  # the methods that use it
+    methods: tuple[str, ...] = METHODS  # the methods that use it (see the table below)
     ui_low: float | None = None
+    reproducible: bool = True
 
     def applies_to(self, method: str) -> bool:
         return method in self.methods
@@ -53,13 +59,13 @@ class Param:
         if value is None and self.optional:
             return None
         if self.choices is not None:
-            if value not in self.choices:
+            if not isinstance(value, str) or value not in self.choices:
                 raise ParameterError(
                     f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}"
                 )
             return value
         if self.kind is bool:
-            if not isinstance(value, (bool,)) and value not in (0, 1):
+            if not (isinstance(value, (bool, int, np.bool_, np.integer)) and value in (0, 1)):
                 raise ParameterError(f"{self.name} must be true or false; got {value!r}")
             return bool(value)
         if isinstance(value, bool) or not _is_number(value):
@@ -102,9 +108,6 @@ _ALL = (
     Param("k", int, 3, "Number of factors: columns of A and rows of S. At most min(n, m).",
           low=1, high=500, ui_high=20),
     Param("niter", int, 200, "Outer iterations per restart.", low=1, high=100_000, ui_high=2000),
-    Param("kacziter", int, 5,
-          "Kaczmarz projection steps per column of S and per row of A (rk only).",
-          low=1, high=1000, ui_high=50, methods=("rk",)),
     Param("reinit", int, 5,
           "Independent restarts from different random starts; the best final error wins.",
           low=1, high=100, ui_high=20),
@@ -117,22 +120,33 @@ _ALL = (
     Param("sampling", str, "sweep",
           "als and rk only. random: the documents' step, one random column of S and one "
           "random row of A per iteration. sweep: every column, then every row, vectorised.",
-          choices=("random", "sweep"), methods=("als", "rk")),
+          choices=("random", "sweep")),
+    Param("kacziter", int, 5,
+          "Kaczmarz projection steps per column of S and per row of A (rk only).",
+          low=1, high=1000, ui_high=50),
     Param("row_sampling", str, "norm",
           "rk only. How Kaczmarz rows are drawn: norm (probability proportional to the "
           "squared row norm, Strohmer-Vershynin) or uniform (as in the documents). "
           "Zero rows are never drawn.",
-          choices=("norm", "uniform"), methods=("rk",)),
+          choices=("norm", "uniform")),
     Param("nonnegative", bool, True,
           "Project A and S onto >= 0 after each update (this is what makes it NMF). "
-          "mu is non-negative by construction.", methods=("als", "rk", "hals")),
+          "mu is non-negative by construction."),
     Param("max_seconds", float, None,
           "Wall-clock cap per run: stop and return the best iterate so far when reached.",
-          low=0.01, high=86_400.0, optional=True),
+          low=0.01, high=86_400.0, optional=True, reproducible=False),
 )
 
+# A setting some solver declares is used by the methods whose solvers read it.
+_SOLVER_READ = solver_settings()
+_ALL = tuple(replace(p, methods=methods_reading(p.name)) if p.name in _SOLVER_READ else p
+             for p in _ALL)
 PARAMS: dict[str, Param] = {p.name: p for p in _ALL}
 DEFAULTS: dict[str, Any] = {p.name: p.default for p in _ALL}
+# The settings besides method and k that decide a result, in the table's order:
+# factorize's keywords, the CLI's flags, the app's sliders and the reproduce code.
+RESULT_SETTINGS: tuple[str, ...] = tuple(
+    p.name for p in _ALL if p.reproducible and p.name not in ("method", "k"))
 
 
 def validate_params(**values: Any) -> dict[str, Any]:
@@ -147,8 +161,10 @@ def validate_params(**values: Any) -> dict[str, Any]:
     out = dict(DEFAULTS)
     for name, value in values.items():
         out[name] = PARAMS[name].validate(value)
-    if out["method"] == "mu" and not out["nonnegative"]:
+    method = out["method"]
+    if not out["nonnegative"] and "nonnegative" not in SOLVERS[method].settings:
         raise ParameterError(
-            "method 'mu' is non-negative by construction; nonnegative=False needs als, rk or hals"
+            f"method {method!r} is non-negative by construction; nonnegative=False needs "
+            f"{join_or(methods_reading('nonnegative'))}"
         )
     return out

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shlex
 
-from .params import PARAMS
+from .params import PARAMS, RESULT_SETTINGS
 
-# The settings that decide a result; max_seconds is left out (a time cap is
-# not reproducible) and so are settings the chosen method ignores.
-_RESULT_PARAMS = ("niter", "reinit", "seed", "init", "nonnegative", "sampling", "kacziter",
-                  "row_sampling")
+# The settings that decide a result (the table's RESULT_SETTINGS: max_seconds is
+# left out, as a time cap is not reproducible), less those the chosen method ignores.
+_RESULT_PARAMS = RESULT_SETTINGS
 
 
 def _settings(params: dict) -> dict:
@@ -38,9 +37,9 @@ def python_code(source: str, params: dict, csv: bool = False, missing: bool = Fa
 
 
 def cli_command(source: str, params: dict, missing: bool = False) -> str:
-    """The ``python -m nmf_core factor`` line for the same run (``missing``: a CSV's
+    """The ``python3 -m nmf_core factor`` line for the same run (``missing``: a CSV's
     blank cells are missing values)."""
-    words = ["python", "-m", "nmf_core", "factor", source, "--k", str(params["k"]),
+    words = ["python3", "-m", "nmf_core", "factor", source, "--k", str(params["k"]),
              "--method", params["method"]]
     if missing:
         words.append("--missing")

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .metrics import product
+
 
 @dataclass(frozen=True)
 class Snapshots:
@@ -27,8 +29,8 @@ class Snapshots:
     kaczmarz_rows: np.ndarray | None = None
 
     def approximation(self, index: int) -> np.ndarray:
-        """A S at snapshot ``index``, (n, m)."""
-        return self.A[index] @ self.S[index]
+        """A S at snapshot ``index``, (n, m), never inf (see :func:`metrics.product`)."""
+        return product(self.A[index], self.S[index])
 
     def updated(self, index: int) -> tuple[int | None, int | None, tuple[int, ...]]:
         """What the last iteration before snapshot ``index`` updated: the column of
@@ -84,8 +86,9 @@ class NMFResult:
 
     @property
     def approximation(self) -> np.ndarray:
-        """A @ S."""
-        return self.A @ self.S
+        """A @ S, never inf: clipped to ±float max where it would overflow
+        (:func:`nmf_core.metrics.product`)."""
+        return product(self.A, self.S)
 
     @property
     def n_diverged(self) -> int:
@@ -100,7 +103,8 @@ class NMFResult:
             "rel_error": float(self.rel_error),
             "n_iter": int(self.n_iter),
             "elapsed_s": float(self.elapsed_s),
-            "best_run": int(self.best_run),
+            "best_run": int(self.best_run),  # 0-based, as the attribute and all_errors
+            "best_restart": int(self.best_run) + 1,  # 1-based, as the CLI text and errors.csv
             "diverged": [bool(d) for d in self.diverged],
             "success": bool(self.success),
             "truncated": bool(self.truncated),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .consensus import ConsensusScan
 from .csvio import neutralise_label
 from .model_selection import KScan
 from .result import NMFResult
@@ -98,10 +99,18 @@ def comparison_curve_rows(results: Mapping[str, NMFResult]) -> list[Row]:
 
 
 # --------------------------------------------------------------------------- choose k
-def scan_rows(scan: KScan) -> list[Row]:
-    """Per k: the fit error, the held-out error (mean over folds) and its spread."""
+def scan_rows(scan: KScan, consensus: ConsensusScan | None = None) -> list[Row]:
+    """Per k: the fit error, the held-out error (mean over folds) and its spread,
+    and the consensus' cophenetic correlation and dispersion (blank where not
+    computed)."""
+    stable = {} if consensus is None else {
+        int(k): (float(c), float(d))
+        for k, c, d in zip(consensus.ks, consensus.cophenetic, consensus.dispersion,
+                           strict=True)}
     return [{"k": int(k), "fit error": float(f), "held-out error": float(c),
-             "held-out spread (std over folds)": float(s)}
+             "held-out spread (std over folds)": float(s),
+             "cophenetic correlation": stable.get(int(k), (None, None))[0],
+             "dispersion": stable.get(int(k), (None, None))[1]}
             for k, f, c, s in zip(scan.ks, scan.fit_error, scan.cv_error, scan.cv_std,
                                   strict=True)]
 

@@ -23,8 +23,8 @@ def empty_cache():
 @pytest.fixture
 def solver_calls(monkeypatch):
     """The keyword arguments of every factorize call the app makes, from its cached
-    runs and from the choose-k scan."""
-    from nmf_core import factorize, model_selection
+    runs, from the choose-k scan and from its consensus runs."""
+    from nmf_core import consensus, factorize, model_selection
     from nmf_core.ui import runs
 
     calls = []
@@ -35,4 +35,5 @@ def solver_calls(monkeypatch):
 
     monkeypatch.setattr(runs, "factorize", counting)
     monkeypatch.setattr(model_selection, "factorize", counting)
+    monkeypatch.setattr(consensus, "factorize", counting)
     return calls

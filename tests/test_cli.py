@@ -1,6 +1,7 @@
 """The command line: exit codes, one-line errors, JSON, output files."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -123,3 +124,78 @@ def test_an_unwritable_out_folder_is_named_not_blamed_on_the_input(factory_csv, 
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: cannot write the results to {blocker / 'results'}")
     assert "cannot read" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_full_stdout_is_named_not_blamed_on_the_input():
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "nmf_core", "factor", "factory", "--k", "3",
+                               "--niter", "5"], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "error: cannot write to standard output: No space left on device\n"
+
+
+def test_a_reader_that_leaves_early_gets_a_quiet_exit():
+    proc = subprocess.Popen([sys.executable, "-m", "nmf_core", "factor", "factory", "--k", "3",
+                             "--niter", "5", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # like `| head -c 0`: nobody reads what is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141  # 128 + SIGPIPE, what a shell reports
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252", "utf-16"])
+def test_any_stdout_encoding_works(encoding):
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    proc = subprocess.run([sys.executable, "-m", "nmf_core", "factor", "factory", "--k", "3",
+                           "--niter", "5"], capture_output=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode(encoding)
+    assert "on 12x10: relative error" in text or "on 12×10: relative error" in text
+    bad = subprocess.run([sys.executable, "-m", "nmf_core", "factor", "synthetic:n=0", "--k",
+                          "1"], capture_output=True, env=env, timeout=120)
+    assert bad.returncode == 2 and b"Traceback" not in bad.stderr
+
+
+def test_no_arguments_print_the_usage_and_a_help_hint():
+    proc = run_cli()
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "usage: nmf-explorer" in proc.stderr and "--help" in proc.stderr
+
+
+def test_the_blank_cell_error_names_the_missing_flag(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("1,2\n,3\n")
+    proc = run_cli("factor", str(path), "--k", "1")
+    assert proc.returncode == 2
+    assert "blank cell" in proc.stderr and "--missing" in proc.stderr
+
+
+@pytest.mark.parametrize("method", ["als", "rk", "hals", "mu"])
+def test_inputs_near_float_max_never_write_inf(method, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("\n".join([",".join(["1.797e308"] * 30)] * 40) + "\n")
+    out = tmp_path / "out"
+    proc = run_cli("factor", str(path), "--k", "3", "--method", method, "--niter", "30",
+                   "--sampling", "sweep", "--out", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "inf" not in proc.stdout.lower() and "nan" not in proc.stdout.lower()
+    for name in ("A", "S", "AS"):
+        values = load_csv(out / f"{name}.csv").values
+        assert np.isfinite(values).all(), name
+    assert "inf" not in (out / "errors.csv").read_text()
+
+
+def test_best_run_means_one_thing_in_json_text_and_errors_csv(tmp_path):
+    args = ["factor", "factory", "--k", "3", "--method", "rk", "--niter", "30", "--reinit",
+            "4", "--seed", "3"]
+    summary = json.loads(run_cli(*args, "--json").stdout)
+    text = run_cli(*args, "--out", str(tmp_path / "out")).stdout
+    restart = summary["best_restart"]
+    assert summary["best_run"] == restart - 1  # the 0-based index of NMFResult.best_run
+    assert f"best restart {restart};" in text
+    lines = (tmp_path / "out" / "errors.csv").read_text().splitlines()
+    header, last = lines[0].split(","), lines[-1].split(",")
+    best_column = header.index(f"restart {restart}")
+    assert last[1] == last[best_column]  # errors.csv's "best" curve is that restart's

@@ -78,3 +78,17 @@ def test_setting_to_lower_names_the_biggest_saving():
     assert scan_setting_to_lower(range(1, 11), 3, 2000) == "lower niter (now 2,000)"
     assert scan_setting_to_lower(range(1, 11), 9, 200) == "lower folds (now 9)"
     assert scan_setting_to_lower(range(1, 21), 1, 1) == "narrow the k range (now 1–20)"
+
+
+@pytest.mark.parametrize("factor", [1e-300, 1e-170, 1e160, 1e300])
+def test_choose_k_curves_and_best_k_ignore_the_scale_of_x(factor):
+    """Measured: synthetic(40, 30, 3) times 1e160 gave NaN held-out errors and best
+    k = 1, because the held-out error was measured on the unscaled X."""
+    X = synthetic(40, 30, 3, seed=0).X
+    options = {"niter": 40, "reinit": 1, "folds": 2}
+    plain = scan_k(X, [1, 2, 3, 4], "hals", **options)
+    scaled = scan_k(X * factor, [1, 2, 3, 4], "hals", **options)
+    assert np.isfinite(scaled.cv_error).all()
+    assert np.allclose(scaled.cv_error, plain.cv_error, rtol=1e-6)
+    assert np.allclose(scaled.fit_error, plain.fit_error, rtol=1e-6)
+    assert scaled.best_k == plain.best_k

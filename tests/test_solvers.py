@@ -3,14 +3,17 @@
 import numpy as np
 import pytest
 
-from nmf_core import solvers
+from nmf_core.datamatrix import DenseMatrix
 from nmf_core.solvers import (
     gram,
     gram_squared_residuals,
+    hals,
     hals_rows,
     kaczmarz_columns,
     least_squares_columns,
     mu_rows,
+    rk,
+    sampling,
     squared_residuals,
     stacked_product,
     weighted_picks,
@@ -19,6 +22,7 @@ from nmf_core.solvers import (
 rng = np.random.default_rng(42)
 R, k, n, m = 3, 4, 9, 7
 X = rng.random((n, m))
+DX = DenseMatrix(X)  # the data-matrix seam the solvers reach X through
 W0 = rng.random((R, k, n))
 H0 = rng.random((R, k, m))
 
@@ -35,18 +39,18 @@ def test_gram_identity_matches_direct_residual():
 
 def test_least_squares_matches_lstsq_then_projection():
     H = H0.copy()
-    least_squares_columns(H, W0, X, None, nonnegative=False)
+    least_squares_columns(H, W0, DX, None, nonnegative=False)
     for r in range(R):
         expected = np.linalg.lstsq(W0[r].T, X, rcond=None)[0]
         assert np.allclose(H[r], expected)
-    least_squares_columns(H, W0, X, None, nonnegative=True)
+    least_squares_columns(H, W0, DX, None, nonnegative=True)
     assert np.allclose(H, np.maximum(H, 0)) and (H >= 0).all()
 
 
 def test_least_squares_single_column_touches_only_that_column():
     H = H0.copy()
     cols = np.array([0, 3, 6])
-    least_squares_columns(H, W0, X, cols, nonnegative=False)
+    least_squares_columns(H, W0, DX, cols, nonnegative=False)
     for r, j in enumerate(cols):
         expected = np.linalg.lstsq(W0[r].T, X[:, j], rcond=None)[0]
         assert np.allclose(H[r, :, j], expected)
@@ -58,7 +62,7 @@ def test_least_squares_survives_rank_deficient_factor():
     W = W0.copy()
     W[:, 1] = 0.0  # a zero column of A: S S^T would be singular
     H = H0.copy()
-    least_squares_columns(H, W, X, None, nonnegative=True)
+    least_squares_columns(H, W, DX, None, nonnegative=True)
     assert np.isfinite(H).all()
 
 
@@ -70,7 +74,7 @@ def test_least_squares_mixes_direct_and_pseudo_inverse_restarts():
     W[2, 3] = W[2, 0] * (1 + 1e-9)  # restart 2: two nearly equal columns
     for cols in (None, np.array([0, 3, 6])):
         H = H0.copy()
-        least_squares_columns(H, W, X, cols, nonnegative=False)
+        least_squares_columns(H, W, DX, cols, nonnegative=False)
         for r in range(R):
             target = X if cols is None else X[:, cols[r]]
             expected = np.linalg.lstsq(W[r].T, target, rcond=None)[0]
@@ -128,7 +132,7 @@ def test_weighted_picks_follow_the_weights_and_skip_zeros():
 def test_one_kaczmarz_step_lands_on_the_chosen_hyperplane():
     H = H0.copy()
     u = np.full((R, 1, m), 0.5)
-    rows = kaczmarz_columns(H, W0, X, None, u, "norm", nonnegative=False)
+    rows = kaczmarz_columns(H, W0, DX, None, u, "norm", nonnegative=False)
     for r in range(R):
         for j in range(m):
             i = rows[r, 0, j]
@@ -141,7 +145,7 @@ def test_kaczmarz_skips_zero_rows_under_both_samplings():
     for mode in ("norm", "uniform"):
         H = H0.copy()
         u = np.random.default_rng(1).random((R, 20, m))
-        rows = kaczmarz_columns(H, W, X, None, u, mode, nonnegative=True)
+        rows = kaczmarz_columns(H, W, DX, None, u, mode, nonnegative=True)
         assert not np.isin(rows, [0, 4]).any()
         assert np.isfinite(H).all() and (H >= 0).all()
 
@@ -153,21 +157,21 @@ def test_block_diagonal_kaczmarz_matches_the_step_by_step_loop(nonnegative, monk
     cols = np.array([0, 3, 6])
     u = np.random.default_rng(2).random((R, 6, 1))
     small = H0.copy()
-    rows = kaczmarz_columns(small, W0, X, cols, u, "norm", nonnegative)
-    monkeypatch.setattr(solvers, "_AFFINE_MAX_CELLS", 0)
+    rows = kaczmarz_columns(small, W0, DX, cols, u, "norm", nonnegative)
+    monkeypatch.setattr(rk, "_AFFINE_MAX_CELLS", 0)
     plain = H0.copy()
-    assert np.array_equal(kaczmarz_columns(plain, W0, X, cols, u, "norm", nonnegative), rows)
+    assert np.array_equal(kaczmarz_columns(plain, W0, DX, cols, u, "norm", nonnegative), rows)
     assert np.allclose(small, plain, rtol=1e-12, atol=1e-12)
     monkeypatch.undo()
     W = W0.copy()
     W[1, :, :] = 1e-160  # restart 1: squared norms underflow to subnormal, steps overflow
     broken = H0.copy()
     with np.errstate(all="ignore"):
-        kaczmarz_columns(broken, W, X, cols, u, "norm", nonnegative)
-    monkeypatch.setattr(solvers, "_AFFINE_MAX_CELLS", 0)
+        kaczmarz_columns(broken, W, DX, cols, u, "norm", nonnegative)
+    monkeypatch.setattr(rk, "_AFFINE_MAX_CELLS", 0)
     reference = H0.copy()
     with np.errstate(all="ignore"):
-        kaczmarz_columns(reference, W, X, cols, u, "norm", nonnegative)
+        kaczmarz_columns(reference, W, DX, cols, u, "norm", nonnegative)
     assert not np.isfinite(broken[1]).all()  # the case the fallback is for
     for r in (0, 2):
         assert np.isfinite(broken[r]).all()
@@ -181,7 +185,7 @@ def test_hals_fast_rows_match_the_row_by_row_form(nonnegative):
     fast, slow = H0.copy(), H0.copy()
     WX, WWt = stacked_product(W0, X), gram(W0)
     hals_rows(fast, WX, WWt, nonnegative, 4, 0.0)
-    solvers._hals_rows_with_zero_factors(slow, WX, WWt, np.einsum("rkk->rk", WWt),
+    hals._hals_rows_with_zero_factors(slow, WX, WWt, np.einsum("rkk->rk", WWt),
                                          nonnegative, 4, 0.0)
     assert np.allclose(fast, slow, rtol=1e-10, atol=1e-12)
     W = W0.copy()
@@ -202,8 +206,8 @@ def test_kaczmarz_workspace_reuse_changes_nothing():
     for W in (W0, W_bad, W0):
         fresh, reused = H0.copy(), H0.copy()
         with np.errstate(all="ignore"):
-            kaczmarz_columns(fresh, W, X, cols, u, "norm", True)
-            kaczmarz_columns(reused, W, X, cols, u, "norm", True, workspace)
+            kaczmarz_columns(fresh, W, DX, cols, u, "norm", True)
+            kaczmarz_columns(reused, W, DX, cols, u, "norm", True, workspace)
         assert np.array_equal(fresh, reused, equal_nan=True)
     assert workspace  # the block path ran and kept its buffer
 
@@ -214,7 +218,51 @@ def test_weighted_picks_compare_and_binary_search_agree(monkeypatch):
     weights[3] = 0.0  # an all-zero restart: row 0 on both paths
     u = np.random.default_rng(4).random((4, 50, 2))
     counted = weighted_picks(weights, u)
-    monkeypatch.setattr(solvers, "_COMPARE_MAX_CELLS", 0)
+    monkeypatch.setattr(sampling, "COMPARE_MAX_CELLS", 0)
     searched = weighted_picks(weights, u)
     assert np.array_equal(counted, searched)
     assert not np.isin(counted[:3], [2, 8]).any() and (counted[3] == 0).all()
+
+
+def test_every_solver_declares_the_protocol():
+    """Names, settings that exist in the parameter table, losses, a cost; and the
+    table's method lists are the solvers' declarations."""
+    import inspect
+
+    from nmf_core import factorize
+    from nmf_core.params import PARAMS, RESULT_SETTINGS
+    from nmf_core.solvers import MASKED_SOLVERS, METHODS, SOLVERS, methods_reading, variants
+
+    assert PARAMS["method"].choices == METHODS == tuple(SOLVERS)
+    for method in METHODS:
+        for cls in variants(method):
+            assert cls.name == method and set(cls.settings) <= set(RESULT_SETTINGS)
+            assert "frobenius" in cls.losses
+            ops, flops = cls.cost((30, 20), 3, {"kacziter": 2, "sampling": "sweep"})
+            assert ops > 0 and flops > 0
+    for name in RESULT_SETTINGS:
+        readers = methods_reading(name)
+        assert PARAMS[name].methods == (readers or METHODS)
+    assert PARAMS["kacziter"].methods == ("rk",) and "mu" not in PARAMS["nonnegative"].methods
+    assert all(cls.mask for cls in MASKED_SOLVERS.values())
+    keywords = set(inspect.signature(factorize).parameters)
+    assert set(PARAMS) <= keywords  # factorize reads its settings by the table's names
+
+
+@pytest.mark.parametrize("sampling_mode", ["random", "sweep"])
+def test_trace_gives_the_player_its_picks_and_kaczmarz_rows(sampling_mode):
+    from nmf_core.solvers import RK, solver_class
+
+    settings = {"nonnegative": True, "sampling": sampling_mode, "niter": 4, "kacziter": 3,
+                "row_sampling": "norm"}
+    rngs = [np.random.default_rng(s) for s in range(R)]
+    solver = solver_class("rk")(DX, settings, rngs)
+    assert isinstance(solver, RK) and solver.trace().kaczmarz_rows is None
+    W, H = W0.copy(), H0.copy()
+    solver.step(W, H, 0)
+    trace = solver.trace()
+    assert trace.kaczmarz_rows.shape == (R, 3)
+    assert (trace.picks is None) == (sampling_mode == "sweep")
+    if trace.picks is not None:
+        assert trace.picks[0].shape == (R, 4) and trace.picks[0].max() < m
+    assert solver_class("hals")(DX, settings, rngs).trace().picks is None

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nmf_core.lessons import LESSONS
-from nmf_core.ui import lessons, runs
+from nmf_core.ui import kscan, lessons, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -158,7 +158,7 @@ def test_uploads_say_that_data_cannot_travel_in_a_link_and_the_code_uses_the_fil
     code = [c.value for c in at.code]
     assert any("load_csv('shop.csv', missing='mask')" in c and "mask=loaded.mask" in c
                for c in code)
-    assert any(c.startswith("python -m nmf_core factor shop.csv") and "--missing" in c
+    assert any(c.startswith("python3 -m nmf_core factor shop.csv") and "--missing" in c
                for c in code)
 
 
@@ -249,7 +249,8 @@ def test_choose_k_scan_is_cached(solver_calls):
     at.switch_page("app_pages/choose_k.py").run()
     assert_clean(at)
     fits = len(solver_calls)
-    assert fits - before == 3 * (1 + 2)
+    restarts = kscan.CONSENSUS_RESTARTS
+    assert fits - before == 3 * (1 + 2) + 2 * restarts  # consensus at k = 2 and 3
     assert all(call["max_seconds"] <= runs.MAX_SECONDS for call in solver_calls[before:])
     at.toggle(key="ck_log_y").set_value(True).run()
     assert len(solver_calls) == fits
@@ -306,7 +307,7 @@ def test_the_code_box_covers_the_image_data_sets():
     code = [c.value for c in at.code]
     assert any("load_dataset('bars:size=6,n_images=500,probability=0.2,seed=0')" in c
                for c in code)
-    assert any(c.startswith("python -m nmf_core factor bars:size=6") for c in code)
+    assert any(c.startswith("python3 -m nmf_core factor bars:size=6") for c in code)
 
 
 # --------------------------------------------------------------------------- predict first

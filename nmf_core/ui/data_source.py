@@ -20,7 +20,7 @@ from ..data import Dataset, bars, dataset_spec, factory_example, swimmer, synthe
 from ..errors import NMFInputError
 from ..fingerprint import fingerprint
 from ..params import METHODS
-from ..solvers import MASKED_SOLVERS
+from ..solvers import MASKED_METHODS
 from .widgets import BIND, DATA_PARAMS, hidden_controls, keep_across_pages, param_widget, remember
 
 LAST_GOOD_KEY = "_last_good_matrix"
@@ -63,7 +63,7 @@ class Matrix:
         """The methods that can fit this matrix (missing values need hals or mu)."""
         if self.mask is None:
             return METHODS
-        return tuple(m for m in METHODS if m in MASKED_SOLVERS)
+        return MASKED_METHODS
 
     @property
     def shown_X(self) -> np.ndarray:

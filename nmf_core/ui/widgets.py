@@ -23,7 +23,7 @@ import streamlit as st
 
 from ..data import BARS_PARAMS, DATA_SETTINGS, DATA_SOURCE
 from ..errors import NMFInputError
-from ..params import METHODS, PARAMS, Param
+from ..params import METHODS, PARAMS, RESULT_SETTINGS, Param
 
 HIDE_PARAM = "hide"
 BIND = "query-params"
@@ -54,8 +54,7 @@ LABELS = {
 # Which methods a setting changes anything for (a setting missing here applies
 # to every method).  Hidden settings keep their defaults, so a change to one
 # the method ignores never misses the result cache.
-SOLVER_SETTINGS = ("k", "niter", "kacziter", "reinit", "seed", "init", "sampling",
-                   "row_sampling", "nonnegative")
+SOLVER_SETTINGS = ("k", *RESULT_SETTINGS)
 
 # The data-source controls: the core's declarations (nmf_core.data), under the
 # app's control keys (which are also its URL parameters).
@@ -310,14 +309,14 @@ def parameter_controls(
     else:
         too_high = "k = {value} is above the slider's top, {top}; using k = {top}."
     values["k"] = widget("k", high=min(n, m), too_high=too_high)
-    for name in ("niter", "reinit", "seed", "init", "sampling", "kacziter", "row_sampling",
-                 "nonnegative"):
+    for name in RESULT_SETTINGS:
         if any(applies(name, method) for method in chosen):
             values[name] = widget(name)
         else:
             values[name] = defaults.get(name, PARAMS[name].default)
-    if "mu" in chosen and "nonnegative" not in hidden:
-        container.caption("mu keeps A and S non-negative by construction.")
+    for method in chosen:
+        if not applies("nonnegative", method) and "nonnegative" not in hidden:
+            container.caption(f"{method} keeps A and S non-negative by construction.")
     return values
 
 
@@ -336,11 +335,10 @@ def _method_multiselect(methods, defaults, key_prefix, hidden, container) -> tup
 
 def solver_settings(values: Mapping[str, Any], method: str) -> dict[str, Any]:
     """The keyword arguments for ``factorize`` with ``method``: settings the
-    method ignores are reset to their defaults, and mu is always non-negative."""
+    method ignores are reset to their defaults (so mu, which reads no
+    ``nonnegative``, is always non-negative)."""
     settings = {"method": method}
     for name in SOLVER_SETTINGS:
         value = values.get(name, PARAMS[name].default)
         settings[name] = value if applies(name, method) else PARAMS[name].default
-    if method == "mu":
-        settings["nonnegative"] = True
     return settings

@@ -1,0 +1,95 @@
+"""The solver protocol: what every update rule declares and what factorize calls.
+
+Shapes, used throughout: ``X`` is (n, m); a batch of ``R`` restarts holds
+``W`` (R, k, n), the transposes of A, and ``H`` (R, k, m), the S factors, so
+that ``X ≈ W[r].T @ H[r]``.  Storing A transposed makes the two half-steps the
+same problem: updating H against X with W fixed is exactly updating W against
+X.T with H fixed.  Each rule is therefore written once, for H, and applied to W
+through ``X.T``.
+
+A solver class declares, as class attributes:
+
+- ``name``: the method's name (``factorize(method=name)``);
+- ``settings``: the parameter-table settings it reads besides the ones every
+  run has (k, niter, reinit, seed, init, max_seconds); the table's method lists,
+  the CLI, the sliders' visibility and the reproduce code derive from these;
+- ``losses``: the losses it minimises; ``mask``: whether it fits only observed
+  cells (the masked variant of its method); ``sparse``: whether it takes sparse
+  X; ``backends``: the array back ends it runs on; ``from_documents``: whether
+  it is one of the documents' methods.
+
+and implements
+
+- ``__init__(X, settings, rngs, mask=None)``: X, scaled to max 1, as a
+  :class:`~nmf_core.datamatrix.DataMatrix` (the only way a solver reaches it), the
+  validated settings, one Generator per restart, the boolean mask of observed
+  cells for a masked solver;
+- ``step(W, H, t)``: one iteration (S first, then A, as in the documents) in
+  place; returns the squared residual ``‖X − AS‖²`` per restart when it has it
+  cheaply from products it formed (exact where it is small), else None;
+- ``reset()``: forget any state carried between steps (called when a restart is
+  dropped by the divergence guard);
+- ``trace()``: what the step-through player shows besides the factors
+  (:class:`Trace`);
+- ``cost(shape, k, settings)`` (a classmethod): the per-iteration cost,
+  :class:`Cost`, for :mod:`nmf_core.budget`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+
+class Trace(NamedTuple):
+    """What a run's player shows besides the factors.
+
+    ``picks``: with random sampling, (columns, rows), each (R, niter): the column of
+    S and the row of A updated at each iteration, else None.  ``kaczmarz_rows``
+    (R, kacziter): the rows of A the latest S-step projected onto (its first
+    column's), else None.
+    """
+
+    picks: tuple[np.ndarray, np.ndarray] | None = None
+    kaczmarz_rows: np.ndarray | None = None
+
+
+class Cost(NamedTuple):
+    """One iteration's cost: ``ops`` small numpy calls (paid once for the batch) and
+    ``flops`` multiply-adds per restart."""
+
+    ops: float
+    flops: float
+
+
+NO_TRACE = Trace()
+
+
+class Solver:
+    """Base class of the update rules; see the module docstring for the protocol."""
+
+    name: ClassVar[str]
+    settings: ClassVar[tuple[str, ...]] = ()
+    losses: ClassVar[tuple[str, ...]] = ("frobenius",)
+    mask: ClassVar[bool] = False
+    sparse: ClassVar[bool] = False
+    backends: ClassVar[tuple[str, ...]] = ("numpy",)
+    from_documents: ClassVar[bool] = False
+
+    def __init__(self, X, settings: Mapping[str, Any], rngs, mask=None):
+        self.X = X
+
+    def step(self, W, H, t: int):
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Nothing is carried between steps by default."""
+
+    def trace(self) -> Trace:
+        return NO_TRACE
+
+    @classmethod
+    def cost(cls, shape, k: int, settings: Mapping[str, Any]) -> Cost:
+        raise NotImplementedError

@@ -1,0 +1,209 @@
+"""HALS (Cichocki–Phan), accelerated and safeguarded, and its masked variant."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Cost, Solver
+from .products import EXACT_BELOW, ZERO, gram
+
+
+def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> None:
+    """Coordinate descent on the rows of H, in place (Cichocki–Phan HALS).
+
+    ``H[r] ← max(0, H[r] + (WX[r] − WWt[r] @ H) / WWt[r, r])``, for r = 0..k-1,
+    repeated up to ``max_passes`` times while a pass still moves H by more than
+    ``tol`` times the first pass (Gillis–Glineur).  WX = W X (R, k, m), WWt (R, k, k).
+
+    Written as ``H[r] ← max(0, WX[r]/d − Σ_{j≠r} (WWt[r, j]/d) H[j])`` with d = WWt[r, r]:
+    the same update without the cancellation of + H[r] − H[r], and three numpy calls
+    per row on views made once, since on small matrices the calls are the cost.
+    A row r with d = 0 (a zero factor) has no effect on the fit and is left as it is.
+    """
+    R, k, m = H.shape
+    diag = WWt.diagonal(axis1=1, axis2=2)
+    if not diag.min() > 0:  # also catches NaN
+        _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol)
+        return
+    inverse = 1.0 / diag[:, :, None]
+    coupling = WWt * inverse  # rows scaled by 1/d
+    coupling.reshape(R, k * k)[:, :: k + 1] = 0.0  # the j ≠ r sum
+    target = WX * inverse
+    if R == 1:  # one restart: plain vector-matrix products are the cheaper calls
+        product, matrix = np.dot, H[0]
+        buffer = np.empty(m)
+        rows = list(zip(coupling[0], target[0], H[0], strict=True))
+    else:
+        product, matrix = np.matmul, H
+        buffer = np.empty((R, 1, m))
+        rows = list(zip(coupling[:, :, None].swapaxes(0, 1), target[:, :, None].swapaxes(0, 1),
+                        H[:, :, None].swapaxes(0, 1), strict=True))
+
+    def one_pass():
+        for c_r, t_r, h_r in rows:
+            product(c_r, matrix, out=buffer)
+            if nonnegative:
+                np.subtract(t_r, buffer, out=buffer)
+                np.maximum(buffer, ZERO, out=h_r)
+            else:
+                np.subtract(t_r, buffer, out=h_r)
+
+    _repeat_passes(H, one_pass, max_passes, tol)
+
+
+def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
+    """Run ``one_pass()`` (which updates H in place) up to ``max_passes`` times, stopping
+    once a pass moves H by no more than ``tol`` times the first pass did (Gillis–Glineur)."""
+    before = np.empty_like(H) if max_passes > 1 else None
+    first_move = 0.0
+    last = max_passes - 1
+    for p in range(max_passes):
+        if p < last:  # the last pass needs no measure of its move
+            np.copyto(before, H)
+        one_pass()
+        if p == last:
+            break
+        before -= H
+        move = float(np.vdot(before, before))
+        if p == 0:
+            first_move = move
+        elif move <= tol * tol * first_move:
+            break
+
+
+def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol) -> None:
+    """:func:`hals_rows` written row by row, for when some diagonal of WWt is zero."""
+    k = H.shape[1]
+    inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)[:, :, None]
+
+    def one_pass():
+        for r in range(k):
+            row = WX[:, r] - (WWt[:, r : r + 1] @ H)[:, 0]  # minus the gradient
+            row *= inverse_diag[:, r]
+            row += H[:, r]
+            if nonnegative:
+                np.maximum(row, 0.0, out=row)
+            H[:, r] = row
+
+    _repeat_passes(H, one_pass, max_passes, tol)
+
+
+def inner_passes(k: int, other: int) -> int:
+    """HALS passes per half-step: a pass costs about k·k·m flops against n·m·k for the
+    products, so passes repeat while they are cheap next to the products
+    (Gillis–Glineur); ``other`` is the dimension the products sum over."""
+    return int(max(1, min(10, 1 + other // (2 * k))))
+
+
+class HALS(Solver):
+    """HALS with inner repetitions, accelerated by extrapolation (Ang & Gillis 2019,
+    "Accelerating nonnegative matrix factorization algorithms using extrapolation",
+    Neural Computation 31(2)), and safeguarded so that the error never increases.
+
+    A step starts from ``Ŵ = max(0, W + β (W − W₀))`` and likewise Ĥ, where W₀, H₀ is the
+    iterate accepted before the current one; it updates H against Ŵ, then W against the
+    new H.  The new pair is accepted only if its error is no larger than the current
+    one's; then β grows (×1.05, up to β̄, itself growing ×1.01 up to 1).  On a rejection
+    the iterate stays, β̄ takes the failed β, β shrinks (÷1.5), and the next step starts
+    from the iterate itself: a plain HALS step.  Each restart has its own β, β̄ and error.
+    A step that turns non-finite is accepted, for the divergence guard to see.
+    """
+
+    name = "hals"
+    settings = ("nonnegative",)
+    BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
+    TOL = 0.1  # Gillis–Glineur: inner passes stop once one moves H by ≤ TOL × the first's
+
+    def __init__(self, X, settings, rngs, mask=None):
+        self.X, self.nonnegative, self.tol = X, settings["nonnegative"], self.TOL
+        self.passes = inner_passes
+        self.reset()
+
+    def reset(self):
+        self.previous = None  # (W₀, H₀): the iterate accepted before the current one
+        self.sq = self.beta = self.beta_cap = None  # per restart
+
+    def _extrapolated(self, F, F_previous):
+        out = np.subtract(F, F_previous)
+        out *= self.beta[:, None, None]
+        out += F
+        if self.nonnegative:
+            np.maximum(out, ZERO, out=out)
+        return out
+
+    def step(self, W, H, t):
+        X, k, R = self.X, W.shape[1], W.shape[0]
+        if self.previous is None:  # a plain first step, accepted
+            self.previous = W.copy(), H.copy()
+            self.beta, self.beta_cap = np.full(R, self.BETA), np.ones(R)
+            W_new, H_new = W.copy(), H.copy()
+        else:
+            W_new = self._extrapolated(W, self.previous[0])
+            H_new = self._extrapolated(H, self.previous[1])
+        n, m = X.shape
+        hals_rows(H_new, X.product(W_new), gram(W_new), self.nonnegative,
+                  self.passes(k, n), self.tol)
+        HXt, HHt = X.product_t(H_new), gram(H_new)
+        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol)
+        sq = X.squared_residuals(W_new, H_new, (HXt, HHt, None))
+        ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
+        np.copyto(self.previous[0], W)
+        np.copyto(self.previous[1], H)
+        np.copyto(W, W_new, where=ok[:, None, None])
+        np.copyto(H, H_new, where=ok[:, None, None])
+        self.sq = np.where(ok, sq, self.sq) if self.sq is not None else sq
+        grown = np.minimum(self.beta_cap, self.beta * self.GROW)
+        self.beta_cap = np.where(ok, np.minimum(1.0, self.beta_cap * self.GROW_CAP), self.beta)
+        self.beta = np.where(ok, grown, self.beta / self.SHRINK)
+        return self.sq.copy()
+
+    @classmethod
+    def cost(cls, shape, k, settings):
+        n, m = shape
+        passes = inner_passes(k, max(n, m))
+        return Cost(2 * passes * k * 4, 4 * n * m * k + 2 * passes * (n + m) * k * k)
+
+
+def masked_hals_rows(H, W, E, M, nonnegative: bool) -> None:
+    """HALS on rows of H when only cells with M = 1 count, in place.
+
+    With E = M ∘ (X − WᵀH) kept current:
+    ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` for each r, then E is updated.
+    W (R, k, n), H (R, k, m), E (R, n, m), M (n, m).
+    """
+    for r in range(H.shape[1]):
+        w = W[:, r]  # (R, n)
+        numerator = np.einsum("rn,rnm->rm", w, E)
+        denominator = (w * w) @ M  # (R, m)
+        step = np.divide(numerator, denominator, out=np.zeros_like(numerator),
+                         where=denominator > 0)
+        new = H[:, r] + step
+        if nonnegative:
+            np.maximum(new, 0.0, out=new)
+        E -= M * (w[:, :, None] * (new - H[:, r])[:, None, :])
+        H[:, r] = new
+
+
+class MaskedHALS(Solver):
+    """HALS restricted to observed cells: one E = M ∘ (X − AS) kept across both half-steps."""
+
+    name = "hals"
+    settings = ("nonnegative",)
+    mask = True
+
+    def __init__(self, X, settings, rngs, mask=None):
+        self.X, self.M, self.nonnegative = X.dense(), mask.astype(float), settings["nonnegative"]
+        self.exact_below = EXACT_BELOW * X.squared_norm()
+
+    def step(self, W, H, t):
+        E = self.M * (self.X - W.transpose(0, 2, 1) @ H)
+        masked_hals_rows(H, W, E, self.M, self.nonnegative)
+        masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative)
+        sq = np.einsum("rnm,rnm->r", E, E)
+        # E was updated in place, so small values carry its rounding: measure afresh.
+        return None if (sq < self.exact_below).any() else sq
+
+    @classmethod
+    def cost(cls, shape, k, settings):
+        n, m = shape
+        return Cost(2 * k * 8, 2 * k * 6 * n * m + 4 * n * m * k)

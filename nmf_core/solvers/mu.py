@@ -1,0 +1,68 @@
+"""Multiplicative updates (Lee–Seung), and their masked (weighted) variant."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Cost, Solver
+from .products import gram, stacked_product
+
+
+def mu_rows(H, WX, WWt) -> None:
+    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``."""
+    denominator = WWt @ H
+    denominator[denominator == 0] = np.finfo(np.float64).eps
+    H *= WX / denominator
+
+
+class MU(Solver):
+    """Multiplicative updates (Lee–Seung 2001): the classic reference solver.
+    Non-negative by construction, so it reads no ``nonnegative`` setting."""
+
+    name = "mu"
+
+    def __init__(self, X, settings, rngs, mask=None):
+        self.X = X
+        self.WWt = None
+
+    def step(self, W, H, t):
+        X = self.X
+        WWt = self.WWt if self.WWt is not None else gram(W)
+        mu_rows(H, X.product(W), WWt)
+        HXt, HHt = X.product_t(H), gram(H)
+        mu_rows(W, HXt, HHt)
+        self.WWt = gram(W)
+        return X.squared_residuals(W, H, (HXt, HHt, self.WWt))
+
+    def reset(self):
+        self.WWt = None
+
+    @classmethod
+    def cost(cls, shape, k, settings):
+        n, m = shape
+        return Cost(20, 4 * n * m * k)
+
+
+class MaskedMU(Solver):
+    """Weighted multiplicative updates: ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))``, and the same for W."""
+
+    name = "mu"
+    mask = True
+
+    def __init__(self, X, settings, rngs, mask=None):
+        self.M = mask.astype(float)
+        self.MX = self.M * X.dense()
+
+    def step(self, W, H, t):
+        M, MX = self.M, self.MX
+        eps = np.finfo(np.float64).eps
+        model = M * (W.transpose(0, 2, 1) @ H)
+        H *= stacked_product(W, MX) / np.maximum(W @ model, eps)
+        model = M * (W.transpose(0, 2, 1) @ H)
+        W *= stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
+        return None
+
+    @classmethod
+    def cost(cls, shape, k, settings):
+        n, m = shape
+        return Cost(30, 10 * n * m * k)
