@@ -11,6 +11,8 @@ defaults.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -20,8 +22,7 @@ from .widgets import HIDE_PARAM, LINK_KEY, SEEN_KEY
 PAGE_KEY = "_guide_page"  # this run's page (its URL path, "" for the workbench)
 PAGES_KEY = "_guide_pages"  # URL path -> st.Page, for opening a lesson's page
 PICK_KEY = "lesson_picker"
-OPEN_KEY = "_lesson_open"
-RESET_KEY = "_reset_done"  # set by the picker's callback: open the chosen lesson
+OPEN_KEY = "_lesson_open"  # set by the picker: the controls the page on screen drew
 NO_LESSON = ""
 # State that is not a control but belongs to a page's current view: forgotten
 # on reset and when a lesson opens (predict-first's prediction and reveal).
@@ -63,18 +64,16 @@ def lesson_sidebar(page, pages) -> None:
     to run, ``pages`` every page of the navigation (``st.Page`` objects)."""
     st.session_state[PAGE_KEY] = page.url_path
     st.session_state[PAGES_KEY] = {p.url_path: p for p in pages}
-    if st.session_state.pop(RESET_KEY, False):
-        st.rerun()  # once more, so controls not drawn before read the cleared address
-    opening = st.session_state.pop(OPEN_KEY, False)
+    opening = st.session_state.pop(OPEN_KEY, None)
     if not opening:  # the picker shows the lesson the address names
         st.session_state[PICK_KEY] = _url_lesson()
     choice = st.sidebar.selectbox(
         "Lesson", [NO_LESSON, *BY_SLUG], format_func=_title, key=PICK_KEY,
         on_change=_ask_open, help="Opens the lesson's page with its settings, and shows its "
         "goal and the question to answer before looking")
-    if opening:
+    if opening is not None:
         if choice in BY_SLUG:
-            open_lesson(BY_SLUG[choice])
+            open_lesson(BY_SLUG[choice], drawn=opening)
         elif LESSON_PARAM in st.query_params:
             del st.query_params[LESSON_PARAM]
     lesson = active_lesson()
@@ -105,7 +104,7 @@ def lesson_box(lesson: Lesson) -> None:
 
 
 def _ask_open() -> None:
-    st.session_state[OPEN_KEY] = True
+    st.session_state[OPEN_KEY] = dict(st.session_state.get(LINK_KEY, {}))
 
 
 def _forget_controls() -> None:
@@ -128,10 +127,17 @@ def _release_url(keys) -> None:
                 params.unbind_widget(binding.widget_id)
 
 
-def open_lesson(lesson: Lesson) -> None:
+def open_lesson(lesson: Lesson, drawn=None) -> None:
     """Open ``lesson``'s page with its settings and nothing else: every control's
-    value is forgotten first, so the lesson's URL decides (or the default)."""
+    value is forgotten first, so the lesson's URL decides (or the default).
+    ``drawn`` (key -> (value, default)) are the controls the page on screen drew:
+    those the lesson leaves out are set to their defaults, since a control that
+    stays on screen keeps what it shows unless told otherwise."""
     _forget_controls()
+    if lesson.page == current_page():
+        for key, (value, default) in (drawn or {}).items():
+            if key not in lesson.query and value != default:
+                st.session_state[key] = default
     _release_url(lesson.query)
     target = st.session_state.get(PAGES_KEY, {}).get(lesson.page)
     st.switch_page(target, query_params=lesson.query)
@@ -152,4 +158,6 @@ def reset_page() -> None:
     st.query_params.clear()
     if hide:
         st.query_params[HIDE_PARAM] = hide
-    st.session_state[RESET_KEY] = True
+    # controls this run draws for the first time read the address as it is now
+    with get_script_run_ctx().session_state.query_params() as params:
+        params.set_initial_query_params(urlencode([(HIDE_PARAM, v) for v in hide]))
