@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import cli_recommend
 from .errors import CSVFormatError, NMFInputError
+from .importing import add_cli_flags, settings_from_cli
 from .params import PARAMS, RESULT_SETTINGS
 
 
@@ -28,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="nmf-explorer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     factor = sub.add_parser("factor", help="factor a CSV matrix X ≈ A S")
-    factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional), "
+    factor.add_argument("file", help="CSV, .xlsx or .ods file of non-negative numbers "
+                        "(header/labels optional; - reads standard input), "
                         "or a built-in data set: factory, swimmer, bars, "
                         "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
     for name in ("k", "method", *RESULT_SETTINGS, "max_seconds"):
@@ -46,9 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         factor.add_argument(flag, dest=name, **kwargs)
     factor.add_argument("--allow-negative-factors", dest="nonnegative", action="store_false",
                         help="do not project A and S onto >= 0 (unconstrained factorization)")
-    factor.add_argument("--missing", action="store_true",
-                        help="treat blank cells as missing values (masked NMF; hals or mu)")
-    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv")
+    add_cli_flags(factor)  # --missing, --header, --label-column, --drop, --scale, ...
+    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv "
+                        "and settings.json (written all or nothing)")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
     project = sub.add_parser("project", help="coefficients of new data on fixed factors (NNLS)")
     project.add_argument("file", help="CSV of new data: new rows (with --fixed S, the default), "
@@ -67,35 +69,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_outputs(out: Path, result, loaded) -> None:
-    from .csvio import to_csv_bytes
-    from .tables import error_curves_csv
-
-    out.mkdir(parents=True, exist_ok=True)
-    factors = tuple(f"factor {i + 1}" for i in range(result.A.shape[1]))
-    rows, cols = loaded.row_labels, loaded.col_labels
-    (out / "A.csv").write_bytes(to_csv_bytes(result.A, rows, factors))
-    (out / "S.csv").write_bytes(to_csv_bytes(result.S, factors, cols))
-    (out / "AS.csv").write_bytes(to_csv_bytes(result.approximation, rows, cols))
-    (out / "errors.csv").write_bytes(error_curves_csv(result))
-
-
-def _load(source: str, missing: bool):
-    """A CSV file, or a built-in data set named by its spec (see nmf_core.data)."""
-    from .csvio import LoadedMatrix, load_csv
+def _load(source: str, settings: dict):
+    """A CSV or spreadsheet file (``-``: standard input), or a built-in data set named by
+    its spec (see nmf_core.data)."""
+    from .csvio import LoadedMatrix
     from .data import GENERATORS, load_dataset
+    from .importing import load_matrix
 
-    if source.partition(":")[0] in GENERATORS and not Path(source).exists():
+    if source != "-" and source.partition(":")[0] in GENERATORS and not Path(source).exists():
         data = load_dataset(source)
         return LoadedMatrix(values=data.X, row_labels=data.row_labels,
                             col_labels=data.col_labels, mask=None)
-    return load_csv(source, missing="mask" if missing else "error")
+    return load_matrix(source, **settings)
 
 
 def run_factor(args) -> int:
     from .factorize import factorize
 
-    loaded = _load(args.file, args.missing)
+    import_settings = settings_from_cli(args)
+    loaded = _load(args.file, import_settings)
     options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
     if args.missing:
@@ -103,11 +95,15 @@ def run_factor(args) -> int:
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,
                        nonnegative=args.nonnegative, max_seconds=args.max_seconds, **options)
     if args.out is not None:
+        from .bundle import BundleWriteError, bundle_files, write_bundle
+        files = bundle_files(result, loaded, source=args.file,
+                             import_settings=import_settings)
         try:
-            _write_outputs(args.out, result, loaded)
-        except OSError as exc:
-            raise _OutputError(f"cannot write the results to {args.out}: "
-                               f"{exc.strerror or exc}") from exc
+            write_bundle(args.out, files)
+        except BundleWriteError as exc:
+            failed = "" if exc.path == args.out else f"{exc.path.name}: "
+            raise _OutputError(f"cannot write the results to {args.out}: {failed}{exc.reason} "
+                               "(nothing was written)") from exc
     if args.json:
         text = json.dumps(result.summary())
     else:  # restarts are numbered from 1 here, in errors.csv and in --json's best_restart

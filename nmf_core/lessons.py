@@ -58,6 +58,14 @@ FIGURE_NOTES: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "consensus": "Bright square blocks on the diagonal mean the restarts agree on "
                      "which items belong together.",
     },
+    "recommend": {
+        "rec_errors": "Lower is better: how much closer than the simple baselines does NMF "
+                      "guess unseen ratings?",
+        "rec_k_curve": "The error on held-out ratings against k: its lowest point is the k "
+                       "the model uses.",
+        "rec_reg_curve": "Too little λ overfits, too much flattens every taste: the dotted "
+                         "line is the choice.",
+    },
 })
 
 
@@ -160,6 +168,35 @@ LESSONS: tuple[Lesson, ...] = (
         about="Synthetic data made from 5 factors plus noise. The fit error keeps falling "
               "with k; the held-out error is lowest at k = 5 (the star) and rises after it. "
               "Raise `noise` or lower `n` and `m` and watch the minimum blur.",
+    ),
+    Lesson(
+        slug="recommender",
+        title="NMF as a recommender",
+        goal="See NMF fill in the ratings nobody gave, and read its factors as genres.",
+        question="User 7 rated mostly Romance films: what will NMF recommend them, and will "
+                 "it beat guessing each film's average?",
+        page="recommend",
+        settings={"rec_user": "user 7"},
+        look_at=(
+            "The bars: the model's held-out error beside the four baselines.",
+            "The k curve: lowest at the planted number of genres?",
+            "User 7's top 10, and the factor behind each: what genre is it?",
+        ),
+        notes={
+            "rec_errors": "NMF's bar should be clearly lowest: the factors add what the "
+                          "biases alone miss.",
+            "rec_k_curve": "Lowest at k = 5, the number of genres the films were made from.",
+        },
+        about="Synthetic films: 300 users rate 10 % of 200 films made from 5 named genres, "
+              "each user with planted tastes. NMF is fitted to the observed ratings only; k "
+              "and λ are chosen by cross-validation on the training ratings (the curves: "
+              "lowest at k = 5, the planted number of genres). The bars set its held-out RMSE "
+              "(0.74 stars) beside four baselines (the best, user + item biases, 0.98). User "
+              "7 rated mostly Romance films; their top 10 are unseen Romance films, each "
+              "explained by one factor whose top films are Romance: a factor reads as a "
+              "genre. Raise `noise` or lower `density` and watch the gap to the baselines "
+              "shrink. The same from a terminal: `python3 -m nmf_core recommend ratings.csv "
+              "--k auto --user 7 --json`.",
     ),
 )
 

@@ -51,26 +51,6 @@ def table_csv_bytes(rows: Sequence[Mapping[str, Any]],
     return out.getvalue().encode("utf-8")
 
 
-# --------------------------------------------------------------------------- one run
-def error_curve_rows(result: NMFResult) -> list[Row]:
-    """Per iteration t: the kept (best) restart's error and every restart's
-    (blank once a restart has stopped)."""
-    n = max(len(curve) for curve in result.all_errors)
-    rows = []
-    for t in range(n):
-        row: Row = {"iteration": t,
-                    "best": float(result.errors[t]) if t < len(result.errors) else None}
-        for r, curve in enumerate(result.all_errors):
-            row[f"restart {r + 1}"] = float(curve[t]) if t < len(curve) else None
-        rows.append(row)
-    return rows
-
-
-def error_curves_csv(result: NMFResult) -> bytes:
-    """``errors.csv``: :func:`error_curve_rows` as CSV."""
-    return table_csv_bytes(error_curve_rows(result))
-
-
 # --------------------------------------------------------------------------- compare
 def comparison_rows(results: Mapping[str, NMFResult]) -> list[Row]:
     """Per method: final error, time, iterations, best and diverged restarts, how it ended."""

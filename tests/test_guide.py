@@ -95,7 +95,7 @@ def test_the_picker_opens_each_lesson_with_its_settings_goal_and_question(lesson
     assert query == {**lesson.settings, "lesson": lesson.slug}
     assert [t.value for t in at.title][0] == {
         "": "NMF workbench", "factory": "The factory example", "compare": "Compare methods",
-        "choose_k": "Choose k"}[lesson.page]
+        "choose_k": "Choose k", "recommend": "NMF as a recommender"}[lesson.page]
     text = shown_text(at)
     assert lesson.goal in text and lesson.question in text
     assert all(item in text for item in lesson.look_at)

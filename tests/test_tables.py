@@ -15,8 +15,6 @@ from nmf_core.model_selection import scan_k
 from nmf_core.tables import (
     comparison_curve_rows,
     comparison_rows,
-    error_curve_rows,
-    error_curves_csv,
     scan_fold_rows,
     scan_rows,
     settings_json,
@@ -42,18 +40,6 @@ def test_csv_keeps_numbers_exact_and_neutralises_formulas():
     assert back[0]["gap"] == "" and back[0]["none"] == "" and back[0]["flag"] == "true"
     header = table_csv_bytes([{"@sum": 1}]).decode().splitlines()[0]
     assert header == "'@sum"
-
-
-def test_error_curves_hold_every_restart_and_the_kept_one():
-    result = factorize(X, 3, "als", niter=30, reinit=3, seed=2)
-    rows = error_curve_rows(result)
-    assert len(rows) == max(len(c) for c in result.all_errors)
-    assert [r["best"] for r in rows] == result.errors.tolist()
-    for r, curve in enumerate(result.all_errors):
-        assert [row[f"restart {r + 1}"] for row in rows[:len(curve)]] == curve.tolist()
-    back = read(error_curves_csv(result))
-    assert float(back[-1]["best"]) == result.errors[-1]
-    assert list(back[0]) == ["iteration", "best", "restart 1", "restart 2", "restart 3"]
 
 
 def test_comparison_rows_and_curves_match_the_results():

@@ -8,13 +8,13 @@ from collections.abc import Callable, Mapping
 import plotly.graph_objects as go
 import streamlit as st
 
+from ..bundle import errors_csv
 from ..csvio import to_csv_bytes
 from ..metrics import match_factors, negative_count
 from ..result import NMFResult
 from ..tables import (
     comparison_curve_rows,
     comparison_rows,
-    error_curves_csv,
     table_csv_bytes,
 )
 from . import figures, guide
@@ -108,7 +108,7 @@ def download_files(matrix: Matrix, result: NMFResult) -> dict[str, Callable[[], 
         "S.csv": lambda: to_csv_bytes(result.S, names, matrix.col_labels),
         "AS.csv": lambda: to_csv_bytes(result.approximation, matrix.row_labels,
                                        matrix.col_labels),
-        "errors.csv": lambda: error_curves_csv(result),
+        "errors.csv": lambda: errors_csv(result),
     }
 
 
