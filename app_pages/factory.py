@@ -117,6 +117,8 @@ with runs.page_guard():
     }, factor_word="factory")
 
     factory_questions.new_day(matrix, reference.A)
+    factory_questions.known_profile(matrix, widgets.solver_settings(controls, "hals"),
+                                    reference)
 
     st.header("What is wrong with the documents' code")
     st.caption("Each effect below is measured now, on this data, with the settings in the "
