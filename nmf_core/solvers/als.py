@@ -10,7 +10,10 @@ from .sampling import column_picks
 
 # The normal equations square A's condition number, so they are used only while
 # cond(W Wᵀ) ≤ 1e6 (cond(A) ≤ 1e3: error ≲ 1e-10 relative); else the SVD pseudo-inverse.
+# In float32 (eps 6e-8) the same rule would allow 6e-2 errors, so there the threshold is
+# cond(W Wᵀ) ≤ 1e3 (error ≲ 6e-5 relative, the rest of the digits float32 has).
 _NORMAL_EQUATIONS_RCOND = 1e-6
+_NORMAL_EQUATIONS_RCOND_FLOAT32 = 1e-3
 
 
 def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
@@ -32,7 +35,9 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
         rhs = np.einsum("rkn,nr->rk", W, X.columns(cols))[:, :, None]  # (R, k, 1)
     eig = np.linalg.eigvalsh(WWt)  # ascending
     # cond(W Wᵀ) ≤ 1e6: the normal equations' error, eps·cond(W Wᵀ), stays ≲ 1e-10
-    ok = eig[:, 0] > _NORMAL_EQUATIONS_RCOND * eig[:, -1]
+    rcond = (_NORMAL_EQUATIONS_RCOND_FLOAT32 if WWt.dtype == np.float32
+             else _NORMAL_EQUATIONS_RCOND)
+    ok = eig[:, 0] > rcond * eig[:, -1]
     if ok.all():
         new = np.linalg.solve(WWt, rhs)
     else:
