@@ -10,6 +10,7 @@ import numpy as np
 
 from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
+from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
@@ -193,6 +194,8 @@ def factorize(
     max_seconds: float | None = None,
     snapshots: int = 0,
     mask=None,
+    fixed_A: dict | None = None,
+    fixed_S: dict | None = None,
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -206,6 +209,9 @@ def factorize(
     observed cells, fits only those cells (methods hals and mu); X's values
     elsewhere are ignored and ``rel_error`` is measured on observed cells.  A
     NumPy masked array X counts its masked cells as missing the same way.
+    ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
+    A or rows of S fixed while the rest are fitted (methods hals and mu; see
+    :mod:`nmf_core.fixed`).
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
@@ -234,6 +240,8 @@ def factorize(
         X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X, k)
     M = None if mask is None else check_mask(mask, X)
+    fixed = check_fixed(fixed_A, fixed_S, X.shape, k, params["method"], M is not None,
+                        params["nonnegative"])
     data = as_data_matrix(X)  # from here on X is reached only through the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
@@ -249,6 +257,11 @@ def factorize(
         dense = Xs.dense()
         W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
     solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M)
+    if fixed is not None:
+        fixed.place(W, H, np.sqrt(scale))
+        fixed.hold(solver)
+    params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
+    params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
     if M is None:
         residuals = Xs.squared_residuals
     else:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import ParameterError
 from .params import PARAMS, Param
 from .ratings import DEFAULT_MAX_ENTRIES, Ratings, from_arrays
 
@@ -53,21 +54,14 @@ class Films:
     noise: float
 
 
-def films(users: int = 300, films: int = 200, density: float = 0.1, noise: float = 0.5,
-          genres: int = 5, seed: int = 0, popularity: float = 0.8) -> Films:
-    """The synthetic films set (see the module docstring); ``popularity`` is the
-    Zipf exponent of how often a film is rated (0 = uniform)."""
-    values = {name: FILMS_PARAMS[name].validate(v) for name, v in (
-        ("users", users), ("films", films), ("density", density), ("noise", noise),
-        ("genres", genres), ("seed", seed))}
-    n, m, g = values["users"], values["films"], values["genres"]
-    wanted = int(round(values["density"] * n * m))
-    if wanted > DEFAULT_MAX_ENTRIES:
-        from .errors import ParameterError
-
-        raise ParameterError(f"{wanted:,} ratings is over the limit of "
-                             f"{DEFAULT_MAX_ENTRIES:,}; lower density, users or films")
-    rng = np.random.default_rng(values["seed"])
+def planted_ratings(n: int, m: int, n_ratings: int, genres: int = 5, noise: float = 0.5,
+                    seed: int = 0, popularity: float = 0.8):
+    """(rows, cols, stars, tastes, profiles, main genre of each film): ``n_ratings``
+    distinct (user, film) index pairs drawn by activity × appeal, rated as the
+    module docstring says.  The engine of :func:`films`, without ids (for large
+    benchmark sets)."""
+    rng = np.random.default_rng(seed)
+    g = genres
     main = rng.integers(0, g, m)
     profiles = np.zeros((m, g))
     profiles[np.arange(m), main] = 1.0
@@ -83,20 +77,36 @@ def films(users: int = 300, films: int = 200, density: float = 0.1, noise: float
     appeal = appeal[rng.permutation(m)]
     keys = np.empty(0, np.int64)
     for _ in range(20):  # draw pairs by activity × appeal until enough are distinct
-        draw = int(1.3 * (wanted - keys.size)) + 16
+        draw = int(1.3 * (n_ratings - keys.size)) + 16
         fresh = (rng.choice(n, draw, p=activity / activity.sum()).astype(np.int64) * m
                  + rng.choice(m, draw, p=appeal / appeal.sum()))
-        keys = np.unique(np.concatenate([keys, fresh]))
-        if keys.size >= wanted:
+        keys = np.sort(np.concatenate([keys, fresh]))  # distinct, by sorting (fast)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        if keys.size >= n_ratings:
             break
-    keys = rng.permutation(keys)[:wanted]
+    keys = np.sort(rng.permutation(keys)[:n_ratings])
     rows, cols = np.divmod(keys, m)
     affinity = np.einsum("tg,tg->t", tastes[rows], profiles[cols]) / 1.5
     stars = (1.5 + 3.0 * affinity + generosity[rows] + quality[cols]
-             + values["noise"] * rng.standard_normal(rows.size))
+             + noise * rng.standard_normal(rows.size))
     stars = np.clip(np.round(stars), *SCALE)
-    order = np.argsort(keys, kind="stable")  # users numbered 1..n, films by index
-    rows, cols, stars = rows[order], cols[order], stars[order]
+    return rows, cols, stars, tastes, profiles, main
+
+
+def films(users: int = 300, films: int = 200, density: float = 0.1, noise: float = 0.5,
+          genres: int = 5, seed: int = 0, popularity: float = 0.8) -> Films:
+    """The synthetic films set (see the module docstring); ``popularity`` is the
+    Zipf exponent of how often a film is rated (0 = uniform)."""
+    values = {name: FILMS_PARAMS[name].validate(v) for name, v in (
+        ("users", users), ("films", films), ("density", density), ("noise", noise),
+        ("genres", genres), ("seed", seed))}
+    n, m, g = values["users"], values["films"], values["genres"]
+    wanted = int(round(values["density"] * n * m))
+    if wanted > DEFAULT_MAX_ENTRIES:
+        raise ParameterError(f"{wanted:,} ratings is over the limit of "
+                             f"{DEFAULT_MAX_ENTRIES:,}; lower density, users or films")
+    rows, cols, stars, tastes, profiles, main = planted_ratings(
+        n, m, max(wanted, 1), g, values["noise"], values["seed"], popularity)
     titles = np.array([f"{GENRES[main[j]]} #{j + 1}" for j in range(m)], dtype=object)
     names = np.array([f"user {i + 1}" for i in range(n)], dtype=object)
     ratings = from_arrays(names[rows], titles[cols], stars)

@@ -323,3 +323,23 @@ def test_a_long_run_does_not_hold_up_another_session(open_page):
     assert f"time limit {MAX_SECONDS:g} s" in app_text(long_page)
     assert_no_error_shown(long_page)
     screenshot(long_page, "long_run")
+
+
+# --------------------------------------------------------------------------- recommend
+def test_recommend_page_picks_a_user_and_lists_their_top_n(open_page):
+    query = ("rec_users=60&rec_films=40&rec_density=0.3&rec_genres=3&rec_auto=false"
+             "&rec_k=3&rec_top_n=5")
+    page = open_page("recommend", query, require=METRIC)
+    top = page.locator('[data-testid="stMarkdownContainer"] ol li')
+    first = top.all_inner_texts()
+    assert len(first) == 5
+    page.get_by_role("combobox", name="User").click()
+    page.get_by_role("option", name="user 5", exact=True).click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('rec_user')"
+                           " === 'user 5'")
+    wait_idle(page, require=METRIC)
+    shown = top.all_inner_texts()
+    assert len(shown) == 5 and shown != first
+    assert all("★" in line and "factor " in line for line in shown)
+    assert_no_error_shown(page)
+    screenshot(page, "recommend_user_5")
