@@ -7,7 +7,6 @@ import numpy as np
 from .base import Cost, Solver
 from .products import EXACT_BELOW, ZERO, gram
 
-
 # A factor whose squared norm is below this (√ of the smallest normal float) counts as
 # zero: dividing by it could overflow (on data spanning 1e-300..1e300 a factor's norm
 # underflows to a subnormal), and on X scaled to max 1 it adds nothing to the fit.
