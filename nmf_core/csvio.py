@@ -187,6 +187,18 @@ def parse_csv_bytes(raw: bytes, *, max_cells: int, **settings) -> LoadedMatrix:
     return loaded
 
 
+def preview_csv(raw: bytes, rows: int = 8, decimal: str = "auto") -> list[list[str]]:
+    """The first non-blank records of CSV bytes as split into cells ([] if unreadable)."""
+    try:
+        _reject_binary(raw)
+        text = _decode(raw[: 1 << 20].rsplit(b"\n", 1)[0] if len(raw) > 1 << 20 else raw)
+    except CSVFormatError:
+        return []
+    text, delimiter, _ = _preamble(text)
+    delimiter = delimiter or _choose_delimiter(text, decimal)
+    return [cells for cells, _ in _sample(text, delimiter)[0][:rows]]
+
+
 def _with_note(loaded: LoadedMatrix, note: str) -> LoadedMatrix:
     from dataclasses import replace
     return replace(loaded, notes=(*loaded.notes, note))

@@ -109,6 +109,23 @@ def _init_factors(init) -> tuple[np.ndarray, np.ndarray]:
     return factors[0], factors[1]
 
 
+DTYPES = ("float64", "float32")
+
+
+def working_dtype(dtype, X) -> np.dtype:
+    """The precision a run works in: ``dtype`` if given (float64 or float32), else
+    float32 for a float32 X and float64 otherwise."""
+    if dtype is None:
+        return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
+    try:
+        chosen = np.dtype(dtype)
+    except TypeError:
+        chosen = None
+    if chosen is None or chosen.name not in DTYPES:
+        raise ParameterError(f"dtype must be float64 or float32; got {dtype!r}")
+    return chosen
+
+
 def check_arguments(X, mask, init, nonnegative, snapshots, callback):
     """The arguments the parameter table does not cover, checked before any work:
     a masked array's mask becomes ``mask`` (its masked cells missing), init's form and
@@ -171,7 +188,7 @@ def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
         )
     if not (np.isfinite(A0).all() and np.isfinite(S0).all()):
         raise ParameterError("init=(A0, S0) must be finite")
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     W = np.repeat((A0 / root).T[None], R, axis=0)
     H = np.repeat((S0 / root)[None], R, axis=0)
     return np.ascontiguousarray(W), H
@@ -196,6 +213,7 @@ def factorize(
     mask=None,
     fixed_A: dict | None = None,
     fixed_S: dict | None = None,
+    dtype=None,
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -211,13 +229,16 @@ def factorize(
     NumPy masked array X counts its masked cells as missing the same way.
     ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
     A or rows of S fixed while the rest are fitted (methods hals and mu; see
-    :mod:`nmf_core.fixed`).
+    :mod:`nmf_core.fixed`).  ``dtype`` (float64 or float32; default: float32 for a
+    float32 X, else float64) is the precision the solver works in and A and S come
+    back in; float32 halves memory and time, with relative errors floored near 1e-7.
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
     also from several threads at once.
     """
     X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
+    dtype = working_dtype(dtype, X)
     started = time.perf_counter()
     arguments = locals()  # the keywords are the parameter table's names (tested)
     # None means "the table's default" for the keywords defaulting to None; k, method
@@ -248,6 +269,15 @@ def factorize(
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
     scale = data.max()
     Xs = data.divided(scale)
+    if dtype == np.float32:  # scaled in float64 first; A and S get √scale back at the end
+        single = np.finfo(np.float32)
+        if not float(single.tiny) <= scale <= float(single.max):
+            raise ParameterError(
+                f"X's largest entry {scale:g} is outside float32's range ({single.tiny:.3g} "
+                f"to {single.max:.3g}), so float32 factors cannot hold it; use dtype=float64")
+        if not isinstance(Xs, DenseMatrix):
+            raise ParameterError("dtype=float32 needs a dense X")
+        Xs = DenseMatrix(Xs.dense().astype(np.float32))
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
         W, H = _check_init(init, data, k, R, scale)
@@ -260,8 +290,11 @@ def factorize(
     if fixed is not None:
         fixed.place(W, H, np.sqrt(scale))
         fixed.hold(solver)
+    if W.dtype != dtype:
+        W, H = np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(H, dtype=dtype)
     params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
     params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
+    params["dtype"] = dtype.name
     if M is None:
         residuals = Xs.squared_residuals
     else:
@@ -351,7 +384,7 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
     best = int(candidates[np.argmin(final[candidates])])
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     A, S = W[best].T * root, H[best] * root
     rel_error = relative_error(Xs, W[best].T, H[best], M)
     success = bool((~diverged).any())

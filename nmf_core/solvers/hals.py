@@ -38,11 +38,11 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
     target = WX * inverse
     if R == 1:  # one restart: plain vector-matrix products are the cheaper calls
         product, matrix = np.dot, H[0]
-        buffer = np.empty(m)
+        buffer = np.empty(m, dtype=H.dtype)
         rows = list(zip(coupling[0], target[0], H[0], strict=True))
     else:
         product, matrix = np.matmul, H
-        buffer = np.empty((R, 1, m))
+        buffer = np.empty((R, 1, m), dtype=H.dtype)
         rows = list(zip(coupling[:, :, None].swapaxes(0, 1), target[:, :, None].swapaxes(0, 1),
                         H[:, :, None].swapaxes(0, 1), strict=True))
     if held:

@@ -132,16 +132,16 @@ def error_view(model: Recommender, scores: dict) -> None:
                f"precision@{scores['top_n']} {scores['precision_at_n']:.3f} and recall@"
                f"{scores['top_n']} {scores['recall_at_n']:.3f} (a held-out rating ≥ "
                f"{scores['relevant_from']:g} counts as liked).")
-    chart(error_bars_figure(model, scores), key="rec_errors")
+    chart(error_bars_figure(model, scores), key="rec_errors", note="rec_errors")
     if model.scan is not None:
         left, right = st.columns(2)
         with left:
             fig = figures.k_scan_figure(model.scan)
             fig.update_layout(title="Held-out RMSE against k (best λ)")
             fig.update_yaxes(title="RMSE")
-            chart(fig, key="rec_k_curve")
+            chart(fig, key="rec_k_curve", note="rec_k_curve")
         with right:
-            chart(reg_curve_figure(model), key="rec_reg_curve")
+            chart(reg_curve_figure(model), key="rec_reg_curve", note="rec_reg_curve")
     else:
         st.caption("Turn on “Choose k and λ by cross-validation” for the k and λ curves.")
 
