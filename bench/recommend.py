@@ -72,44 +72,49 @@ def _surprise_fits(train, test, repeats):
               "surprise BaselineOnly": lambda: BaselineOnly(verbose=False)}
     out = {}
     for name, make in makers.items():
-        times = []
+        times, cpu = [], []
         for _ in range(repeats):
             algo = make()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             algo.fit(trainset)
             times.append(time.perf_counter() - started)
-        out[name] = (median(times), accuracy.rmse(algo.test(testset), verbose=False))
+            cpu.append(time.process_time() - cpu_started)
+        out[name] = (median(times), accuracy.rmse(algo.test(testset), verbose=False),
+                     median(cpu))
     return out
 
 
 def _ours(train, test, repeats):
     from nmf_core.recommend import evaluate, fit_recommender
 
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
+        cpu_started = time.process_time()
         model = fit_recommender(train, K)
+        cpu.append(time.process_time() - cpu_started)
         times.append(model.fit_s)
     figures = evaluate(model, test)
-    return median(times), figures, model
+    return median(times), figures, model, median(cpu)
 
 
 def comparison_rows(case, train, test, repeats):
     repeats = max(1, min(repeats, 3))
     theirs = _surprise_fits(train, test, repeats)
-    seconds, figures, model = _ours(train, test, repeats)
+    seconds, figures, model, cpu = _ours(train, test, repeats)
     shape = f"{len(train.user_ids):,}×{len(train.item_ids):,}"
     rows = []
     if theirs is None:
         rows.append(Row("recommend", case, "scikit-surprise", None, missing=SKIPPED,
                         detail="scikit-surprise is not installed (pip install -e .[bench])"))
     else:
-        for name, (fit_s, rmse) in theirs.items():
+        for name, (fit_s, rmse, fit_cpu) in theirs.items():
             rows.append(Row("recommend", case, f"{name} test RMSE", rmse, spec=".4f",
-                            detail=f"fit {fit_s:.3f} s (median of {repeats}); defaults"))
+                            detail=f"fit {fit_s:.3f} s, CPU {fit_cpu:.3f} s (medians of "
+                                   f"{repeats}); defaults"))
     base = ", ".join(f"{name} {rmse:.4f}" for name, rmse in figures["baselines"].items())
     rows.append(Row("recommend", case, "baselines test RMSE", None, missing="—",
                     detail=base))
-    best_name, best = (min(((n, r) for n, (_, r) in theirs.items()), key=lambda t: t[1])
+    best_name, best = (min(((n, r) for n, (_, r, _) in theirs.items()), key=lambda t: t[1])
                        if theirs else (None, None))
     rows.append(Row(
         "recommend", case, f"nmf_core k={K} test RMSE", figures["rmse"], spec=".4f",
@@ -121,13 +126,15 @@ def comparison_rows(case, train, test, repeats):
                f"precision@10 {figures['precision_at_n']:.3f}, recall@10 "
                f"{figures['recall_at_n']:.3f}; {train.n_ratings:,} train / "
                f"{test.n_ratings:,} test ratings of {shape}"))
-    nmf_s = theirs["surprise NMF"][0] if theirs else None
+    nmf_s, _, nmf_cpu = theirs["surprise NMF"] if theirs else (None, None, None)
+    cpu_ratio = "" if nmf_cpu is None else f"; CPU {cpu:.3f} s = {cpu / nmf_cpu:.3f}× surprise's"
     rows.append(Row(
         "recommend", case, f"nmf_core k={K} fit time", seconds, "s",
         ratio=None if nmf_s is None else seconds / nmf_s, ratio_to="× surprise NMF",
         target=f"≤ {FIT_RATIO_TARGET}× surprise NMF",
         meets=None if nmf_s is None else seconds / nmf_s <= FIT_RATIO_TARGET,
-        detail=f"median of {repeats}; factors and the cold-start baseline"))
+        detail=f"median of {repeats}; factors and the cold-start baseline{cpu_ratio}; load "
+               f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"))
     return rows
 
 
