@@ -14,6 +14,7 @@ from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
+from .precision import working_dtype
 from .result import NMFResult, Snapshots
 from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
 
@@ -107,23 +108,6 @@ def _init_factors(init) -> tuple[np.ndarray, np.ndarray]:
             raise ParameterError(f"init: {name} must be a 2-D matrix; got {F.ndim} dimension(s)")
         factors.append(F)
     return factors[0], factors[1]
-
-
-DTYPES = ("float64", "float32")
-
-
-def working_dtype(dtype, X) -> np.dtype:
-    """The precision a run works in: ``dtype`` if given (float64 or float32), else
-    float32 for a float32 X and float64 otherwise."""
-    if dtype is None:
-        return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
-    try:
-        chosen = np.dtype(dtype)
-    except TypeError:
-        chosen = None
-    if chosen is None or chosen.name not in DTYPES:
-        raise ParameterError(f"dtype must be float64 or float32; got {dtype!r}")
-    return chosen
 
 
 def check_arguments(X, mask, init, nonnegative, snapshots, callback):
@@ -318,7 +302,10 @@ def factorize(
                 if snapshots else None)
     stop_reason = ""
     t = 0
-    limit = DIVERGENCE_FACTOR * curves[:, 0]
+    # Blown up: error past 10⁶ × max(start, 1).  A relative error of 1 is what A = 0
+    # gives, so an exact or near-exact start (error 0) is never a false alarm.
+    limit = DIVERGENCE_FACTOR * np.maximum(curves[:, 0], 1.0)
+    broke = np.zeros(R, dtype=int)  # iteration at which a restart's iterate turned non-finite
     W_prev, H_prev = np.empty_like(W), np.empty_like(H)
     all_active = bool(active.all())
     with np.errstate(all="ignore"):
@@ -337,9 +324,13 @@ def factorize(
                           & np.isfinite(H).all(axis=(1, 2)))
                 blown = finite & (err > limit)
                 newly = active & ~(finite & ~blown)
-                if newly.any():  # a diverged restart keeps its last iterate that passed the guard
+                if newly.any():  # a stopped restart keeps its last iterate that passed the guard
                     lengths[newly] = t
-                    diverged |= newly
+                    # Non-finite arithmetic (not error growth) after an iterate that moved
+                    # and is no worse than the start keeps it: the restart stops, valid.
+                    kept = newly & ~finite & (curves[:, t - 1] <= curves[:, 0]) & (t > 1)
+                    broke[kept] = t
+                    diverged |= newly & ~kept
                     active &= ~newly
                     all_active = False
                     solver.reset()
@@ -351,7 +342,7 @@ def factorize(
             if recorder:
                 recorder.record(t, W, H, solver)
             if not active.any():
-                stop_reason = "every restart diverged"
+                stop_reason = "every restart diverged" if diverged.all() else "stopped"
                 break
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
@@ -365,12 +356,14 @@ def factorize(
     if recorder:  # a run stopped early still ends its snapshots at its last iterate
         recorder.record(t, W, H, solver, last=True)
     params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
+    if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
+        stop_reason = ""
     return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, recorder)
+                   stop_reason, recorder, broke)
 
 
 def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started, stop_reason,
-            recorder):
+            recorder, broke=None):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
@@ -382,13 +375,21 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
     truncated = bool(stop_reason) and success
     if not success:
         message = (f"every restart diverged; showing the last finite iterate of restart "
-                   f"{best + 1} (try nonnegative on, a smaller k or another method)")
+                   f"{best + 1} ({divergence_advice(params)})")
     elif stop_reason:
         message = stop_reason
     else:
-        message = f"finished {params['niter']} iterations"
+        ran = int(lengths.max() - 1)
+        message = (f"finished {params['niter']} iterations" if ran == params["niter"]
+                   else f"every restart stopped early, the last after {ran} of "
+                        f"{params['niter']} iterations")
         if diverged.any():
             message += f"; {int(diverged.sum())} of {R} restarts diverged"
+    if broke is not None and broke.any():
+        which = np.flatnonzero(broke)
+        names = ", ".join(f"{r + 1} (at iteration {broke[r]})" for r in which)
+        message += (f"; restart{'s' if len(which) > 1 else ''} {names} stopped where "
+                    "the arithmetic turned non-finite, keeping the last finite iterate")
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
     return NMFResult(
         A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
@@ -398,6 +399,24 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
         message=message, snapshots=recorder.result(best, root) if recorder else None,
         times=clock[: lengths[best]].copy(),
     )
+
+
+def divergence_advice(params: dict) -> str:
+    """What to try when every restart diverged, from the settings actually used."""
+    tips = []
+    if params.get("method") in ("als", "rk", "hals") and not params.get("nonnegative", True):
+        tips.append("turn nonnegative on")
+    if params.get("k", 1) > 1:
+        tips.append(f"a smaller k (now {params['k']})")
+    if params.get("method") != "hals":
+        tips.append("method hals")
+    if params.get("init") not in ("nndsvd", "custom"):
+        tips.append("init nndsvd")
+    elif params.get("init") == "nndsvd":
+        tips.append("init random")
+    if not tips:
+        tips.append("check the data for extreme values")
+    return "try " + ", ".join(tips[:-1]) + (" or " if len(tips) > 1 else "") + tips[-1]
 
 
 class _Recorder:

@@ -7,6 +7,11 @@ import numpy as np
 from .base import Cost, Solver
 from .products import EXACT_BELOW, ZERO, gram
 
+# A factor whose squared norm is below this (√ of the smallest normal float) counts as
+# zero: dividing by it could overflow (on data spanning 1e-300..1e300 a factor's norm
+# underflows to a subnormal), and on X scaled to max 1 it adds nothing to the fit.
+NEGLIGIBLE_FACTOR = float(np.sqrt(np.finfo(np.float64).tiny))
+
 
 def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
               held: tuple[int, ...] = ()) -> None:
@@ -19,12 +24,12 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
     Written as ``H[r] ← max(0, WX[r]/d − Σ_{j≠r} (WWt[r, j]/d) H[j])`` with d = WWt[r, r]:
     the same update without the cancellation of + H[r] − H[r], and three numpy calls
     per row on views made once, since on small matrices the calls are the cost.
-    A row r with d = 0 (a zero factor) has no effect on the fit and is left as it is,
-    and so is every row listed in ``held`` (factors held fixed).
+    A row r with d ≤ NEGLIGIBLE_FACTOR (a zero factor) has no effect on the fit and is
+    left as it is, and so is every row listed in ``held`` (factors held fixed).
     """
     R, k, m = H.shape
     diag = WWt.diagonal(axis1=1, axis2=2)
-    if not diag.min() > 0:  # also catches NaN
+    if not diag.min() > NEGLIGIBLE_FACTOR:  # also catches NaN
         _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol, held)
         return
     inverse = 1.0 / diag[:, :, None]
@@ -79,7 +84,8 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol,
                                  held=()) -> None:
     """:func:`hals_rows` written row by row, for when some diagonal of WWt is zero."""
     k = H.shape[1]
-    inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)[:, :, None]
+    inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag),
+                             where=diag > NEGLIGIBLE_FACTOR)[:, :, None]
 
     def one_pass():
         for r in range(k):
