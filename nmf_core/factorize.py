@@ -14,6 +14,7 @@ from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
+from .precision import working_dtype
 from .result import NMFResult, Snapshots
 from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
 
@@ -107,23 +108,6 @@ def _init_factors(init) -> tuple[np.ndarray, np.ndarray]:
             raise ParameterError(f"init: {name} must be a 2-D matrix; got {F.ndim} dimension(s)")
         factors.append(F)
     return factors[0], factors[1]
-
-
-DTYPES = ("float64", "float32")
-
-
-def working_dtype(dtype, X) -> np.dtype:
-    """The precision a run works in: ``dtype`` if given (float64 or float32), else
-    float32 for a float32 X and float64 otherwise."""
-    if dtype is None:
-        return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
-    try:
-        chosen = np.dtype(dtype)
-    except TypeError:
-        chosen = None
-    if chosen is None or chosen.name not in DTYPES:
-        raise ParameterError(f"dtype must be float64 or float32; got {dtype!r}")
-    return chosen
 
 
 def check_arguments(X, mask, init, nonnegative, snapshots, callback):

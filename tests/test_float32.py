@@ -75,3 +75,29 @@ def test_als_float32_leaves_the_normal_equations_above_cond_1e3():
     least_squares_columns(H64, B.T[None], DenseMatrix(Y), None, nonnegative=False)
     exact64 = np.linalg.lstsq(B, Y, rcond=None)[0]
     assert np.linalg.norm(H64[0] - exact64) / np.linalg.norm(exact64) < 1e-10
+
+
+def test_load_csv_dtype(tmp_path):
+    import io
+
+    from nmf_core import CSVFormatError
+    from nmf_core.csvio import load_csv
+
+    assert load_csv(io.StringIO("1,2\n3,4\n")).values.dtype == np.float64
+    single = load_csv(io.StringIO("1,2\n3,0.1\n"), dtype="float32").values
+    assert single.dtype == np.float32 and single[1, 1] == np.float32(0.1)
+    with pytest.raises(CSVFormatError, match="row 2, column 2 is beyond float32's range"):
+        load_csv(io.StringIO("1,2\n3,1e40\n"), dtype="float32")
+    with pytest.raises(ParameterError, match="dtype must be"):
+        load_csv(io.StringIO("1,2\n"), dtype="float16")
+
+
+def test_cli_dtype(capsys):
+    import json
+
+    from nmf_core.cli import main
+
+    assert main(["factor", "factory", "--k", "3", "--dtype", "float32", "--niter", "300",
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["params"]["dtype"] == "float32" and 1e-9 < summary["rel_error"] < 1e-5
