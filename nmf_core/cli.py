@@ -12,11 +12,11 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from . import cli_recommend, cli_scale
 from .errors import CSVFormatError, NMFInputError
+from .importing import add_cli_flags, settings_from_cli
 from .params import PARAMS, RESULT_SETTINGS
+from .precision import DTYPES
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="nmf-explorer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     factor = sub.add_parser("factor", help="factor a CSV matrix X ≈ A S")
-    factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional), "
+    factor.add_argument("file", help="CSV, .xlsx or .ods file of non-negative numbers "
+                        "(header/labels optional; - reads standard input), "
                         "or a built-in data set: factory, swimmer, bars, "
                         "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
     for name in ("k", "method", *RESULT_SETTINGS, "max_seconds"):
@@ -46,13 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "k":
             kwargs.update(required=True, help=p.help)
         factor.add_argument(flag, dest=name, **kwargs)
+    factor.add_argument("--dtype", choices=DTYPES, default=None,
+                        help="working precision of the solver and of A and S (default: "
+                             "float64); float32 halves memory and time, errors floor near 1e-7")
     factor.add_argument("--allow-negative-factors", dest="nonnegative", action="store_false",
                         help="do not project A and S onto >= 0 (unconstrained factorization)")
-    factor.add_argument("--missing", action="store_true",
-                        help="treat blank cells as missing values (masked NMF; hals or mu)")
-    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv")
+    add_cli_flags(factor)  # --missing, --header, --label-column, --drop, --scale, ...
+    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv "
+                        "and settings.json (written all or nothing)")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
-    cli_scale.add_arguments(factor)
+    cli_scale.add_arguments(factor)  # --scheduler, --workers, --memory-limit
     project = sub.add_parser("project", help="coefficients of new data on fixed factors (NNLS)")
     project.add_argument("file", help="CSV of new data: new rows (with --fixed S, the default), "
                          "or new columns (with --fixed A)")
@@ -70,42 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_outputs(out: Path, result, loaded) -> None:
-    from .csvio import to_csv_bytes
-
-    out.mkdir(parents=True, exist_ok=True)
-    factors = tuple(f"factor {i + 1}" for i in range(result.A.shape[1]))
-    rows, cols = loaded.row_labels, loaded.col_labels
-    (out / "A.csv").write_bytes(to_csv_bytes(result.A, rows, factors))
-    (out / "S.csv").write_bytes(to_csv_bytes(result.S, factors, cols))
-    (out / "AS.csv").write_bytes(to_csv_bytes(result.approximation, rows, cols))
-    (out / "errors.csv").write_text(errors_csv(result))
-
-
-def errors_csv(result) -> str:
-    """errors.csv: one line per iteration, the best curve, then every restart's."""
-    n = max(len(c) for c in result.all_errors)
-    curves = np.full((n, len(result.all_errors)), np.nan)
-    for r, curve in enumerate(result.all_errors):
-        curves[: len(curve), r] = curve
-    lines = ["iteration,best," + ",".join(f"restart {r + 1}" for r in range(curves.shape[1]))]
-    for t in range(n):
-        best = result.errors[t] if t < len(result.errors) else ""
-        cells = ["" if np.isnan(v) else repr(float(v)) for v in curves[t]]
-        lines.append(",".join([str(t), repr(float(best)) if best != "" else "", *cells]))
-    return "\n".join(lines) + "\n"
-
-
-def _load(source: str, missing: bool):
-    """A CSV file, or a built-in data set named by its spec (see nmf_core.data)."""
-    from .csvio import LoadedMatrix, load_csv
+def _load(source: str, settings: dict):
+    """A CSV or spreadsheet file (``-``: standard input), or a built-in data set named by
+    its spec (see nmf_core.data)."""
+    from .csvio import LoadedMatrix
     from .data import GENERATORS, load_dataset
+    from .importing import load_matrix
 
-    if source.partition(":")[0] in GENERATORS and not Path(source).exists():
+    if source != "-" and source.partition(":")[0] in GENERATORS and not Path(source).exists():
         data = load_dataset(source)
         return LoadedMatrix(values=data.X, row_labels=data.row_labels,
                             col_labels=data.col_labels, mask=None)
-    return load_csv(source, missing="mask" if missing else "error")
+    return load_matrix(source, **settings)
 
 
 def run_factor(args) -> int:
@@ -114,18 +94,24 @@ def run_factor(args) -> int:
     options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
     if cli_scale.wanted(args):  # zarr, Parquet, HDF5: on dask
-        return cli_scale.run_factor(args, options, _write_stdout, errors_csv, _OutputError)
-    loaded = _load(args.file, args.missing)
+        return cli_scale.run_factor(args, options, _write_stdout, _OutputError)
+    import_settings = settings_from_cli(args)
+    loaded = _load(args.file, import_settings)
     if args.missing:
         options["mask"] = loaded.mask
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,
-                       nonnegative=args.nonnegative, max_seconds=args.max_seconds, **options)
+                       nonnegative=args.nonnegative, max_seconds=args.max_seconds,
+                       dtype=args.dtype, **options)
     if args.out is not None:
+        from .bundle import BundleWriteError, bundle_files, write_bundle
+        files = bundle_files(result, loaded, source=args.file,
+                             import_settings=import_settings)
         try:
-            _write_outputs(args.out, result, loaded)
-        except OSError as exc:
-            raise _OutputError(f"cannot write the results to {args.out}: "
-                               f"{exc.strerror or exc}") from exc
+            write_bundle(args.out, files)
+        except BundleWriteError as exc:
+            failed = "" if exc.path == args.out else f"{exc.path.name}: "
+            raise _OutputError(f"cannot write the results to {args.out}: {failed}{exc.reason} "
+                               "(nothing was written)") from exc
     if args.json:
         text = json.dumps(result.summary())
     else:  # restarts are numbered from 1 here, in errors.csv and in --json's best_restart

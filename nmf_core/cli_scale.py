@@ -41,16 +41,19 @@ def wanted(args) -> bool:
     return False
 
 
-def run_factor(args, options: dict, write_stdout, errors_csv, output_error) -> int:
+def run_factor(args, options: dict, write_stdout, output_error) -> int:
+    from .bundle import errors_csv
     from .csvio import to_csv_bytes
+    from .errors import ParameterError
     from .factorize import factorize
     from .scale import Engine, open_matrix
 
-    if args.missing:
-        from .errors import ParameterError
-
+    if getattr(args, "missing", False):
         raise ParameterError("--missing needs X in memory; a zarr, Parquet or HDF5 input is "
                              "factored without missing values")
+    if getattr(args, "dtype", None) == "float32":
+        raise ParameterError("--dtype float32 needs X in memory; a zarr, Parquet or HDF5 "
+                             "input is factored in float64")
     opened = open_matrix(args.file)
     with Engine(args.scheduler, args.workers, args.memory_limit):
         result = factorize(opened.X, args.k, args.method or "hals",
@@ -62,7 +65,7 @@ def run_factor(args, options: dict, write_stdout, errors_csv, output_error) -> i
                 factors = tuple(f"factor {i + 1}" for i in range(result.S.shape[0]))
                 (args.out / "S.csv").write_bytes(to_csv_bytes(result.S, factors,
                                                               opened.col_labels))
-                (args.out / "errors.csv").write_text(errors_csv(result))
+                (args.out / "errors.csv").write_bytes(errors_csv(result))
                 _write_A(result.A, args.out / "A.zarr")
             except OSError as exc:
                 raise output_error(f"cannot write the results to {args.out}: "

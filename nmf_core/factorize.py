@@ -10,9 +10,11 @@ import numpy as np
 
 from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
+from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
+from .precision import working_dtype
 from .result import NMFResult, Snapshots
 from .solvers import (
     MASKED_METHODS,
@@ -176,7 +178,7 @@ def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
         )
     if not (np.isfinite(A0).all() and np.isfinite(S0).all()):
         raise ParameterError("init=(A0, S0) must be finite")
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     W = np.repeat((A0 / root).T[None], R, axis=0)
     H = np.repeat((S0 / root)[None], R, axis=0)
     return np.ascontiguousarray(W), H
@@ -199,6 +201,9 @@ def factorize(
     max_seconds: float | None = None,
     snapshots: int = 0,
     mask=None,
+    fixed_A: dict | None = None,
+    fixed_S: dict | None = None,
+    dtype=None,
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -212,12 +217,18 @@ def factorize(
     observed cells, fits only those cells (methods hals and mu); X's values
     elsewhere are ignored and ``rel_error`` is measured on observed cells.  A
     NumPy masked array X counts its masked cells as missing the same way.
+    ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
+    A or rows of S fixed while the rest are fitted (methods hals and mu; see
+    :mod:`nmf_core.fixed`).  ``dtype`` (float64 or float32; default: float32 for a
+    float32 X, else float64) is the precision the solver works in and A and S come
+    back in; float32 halves memory and time, with relative errors floored near 1e-7.
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
     also from several threads at once.
     """
     X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
+    dtype = working_dtype(dtype, X)
     started = time.perf_counter()
     arguments = locals()  # the keywords are the parameter table's names (tested)
     # None means "the table's default" for the keywords defaulting to None; k, method
@@ -232,7 +243,8 @@ def factorize(
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
     if is_dask_array(X):
-        return _factorize_dask(X, params, init, callback, snapshots, mask, started)
+        return _factorize_dask(X, params, init, callback, snapshots, mask, started,
+                               fixed_A is not None or fixed_S is not None)
     if mask is not None:
         if params["method"] not in MASKED_METHODS:
             raise ParameterError(
@@ -242,12 +254,23 @@ def factorize(
         X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X, k)
     M = None if mask is None else check_mask(mask, X)
+    fixed = check_fixed(fixed_A, fixed_S, X.shape, k, params["method"], M is not None,
+                        params["nonnegative"])
     data = as_data_matrix(X)  # from here on X is reached only through the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
     scale = data.max()
     Xs = data.divided(scale)
+    if dtype == np.float32:  # scaled in float64 first; A and S get √scale back at the end
+        single = np.finfo(np.float32)
+        if not float(single.tiny) <= scale <= float(single.max):
+            raise ParameterError(
+                f"X's largest entry {scale:g} is outside float32's range ({single.tiny:.3g} "
+                f"to {single.max:.3g}), so float32 factors cannot hold it; use dtype=float64")
+        if not isinstance(Xs, DenseMatrix):
+            raise ParameterError("dtype=float32 needs a dense X")
+        Xs = DenseMatrix(Xs.dense().astype(np.float32))
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
         W, H = _check_init(init, data, k, R, scale)
@@ -257,6 +280,14 @@ def factorize(
         dense = Xs.dense()
         W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
     solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M)
+    if fixed is not None:
+        fixed.place(W, H, np.sqrt(scale))
+        fixed.hold(solver)
+    if W.dtype != dtype:
+        W, H = np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(H, dtype=dtype)
+    params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
+    params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
+    params["dtype"] = dtype.name
     if M is None:
         residuals = Xs.squared_residuals
     else:
@@ -280,7 +311,10 @@ def factorize(
                 if snapshots else None)
     stop_reason = ""
     t = 0
-    limit = DIVERGENCE_FACTOR * curves[:, 0]
+    # Blown up: error past 10⁶ × max(start, 1).  A relative error of 1 is what A = 0
+    # gives, so an exact or near-exact start (error 0) is never a false alarm.
+    limit = DIVERGENCE_FACTOR * np.maximum(curves[:, 0], 1.0)
+    broke = np.zeros(R, dtype=int)  # iteration at which a restart's iterate turned non-finite
     W_prev, H_prev = np.empty_like(W), np.empty_like(H)
     all_active = bool(active.all())
     with np.errstate(all="ignore"):
@@ -299,9 +333,13 @@ def factorize(
                           & np.isfinite(H).all(axis=(1, 2)))
                 blown = finite & (err > limit)
                 newly = active & ~(finite & ~blown)
-                if newly.any():  # a diverged restart keeps its last iterate that passed the guard
+                if newly.any():  # a stopped restart keeps its last iterate that passed the guard
                     lengths[newly] = t
-                    diverged |= newly
+                    # Non-finite arithmetic (not error growth) after an iterate that moved
+                    # and is no worse than the start keeps it: the restart stops, valid.
+                    kept = newly & ~finite & (curves[:, t - 1] <= curves[:, 0]) & (t > 1)
+                    broke[kept] = t
+                    diverged |= newly & ~kept
                     active &= ~newly
                     all_active = False
                     solver.reset()
@@ -313,7 +351,7 @@ def factorize(
             if recorder:
                 recorder.record(t, W, H, solver)
             if not active.any():
-                stop_reason = "every restart diverged"
+                stop_reason = "every restart diverged" if diverged.all() else "stopped"
                 break
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
@@ -327,22 +365,24 @@ def factorize(
     if recorder:  # a run stopped early still ends its snapshots at its last iterate
         recorder.record(t, W, H, solver, last=True)
     params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
+    if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
+        stop_reason = ""
     return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, recorder)
+                   stop_reason, recorder, broke)
 
 
 def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started, stop_reason,
-            recorder):
+            recorder, broke=None):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
     best = int(candidates[np.argmin(final[candidates])])
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     A, S = W[best].T * root, H[best] * root
     rel_error = relative_error(Xs, W[best].T, H[best], M)
     success = bool((~diverged).any())
     truncated = bool(stop_reason) and success
-    message = outcome_message(success, stop_reason, diverged, best, params["niter"])
+    message = outcome_message(params, success, stop_reason, diverged, best, lengths, broke)
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
     return NMFResult(
         A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
@@ -354,16 +394,27 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
     )
 
 
-def outcome_message(success: bool, stop_reason: str, diverged, best: int, niter: int) -> str:
-    """The one line saying how a run ended (every backend's result uses it)."""
+def outcome_message(params, success: bool, stop_reason: str, diverged, best: int, lengths,
+                    broke=None) -> str:
+    """The one line saying how a run ended (the numpy and the dask loops both use it)."""
+    R = len(diverged)
     if not success:
-        return (f"every restart diverged; showing the last finite iterate of restart "
-                f"{best + 1} (try nonnegative on, a smaller k or another method)")
-    if stop_reason:
-        return stop_reason
-    message = f"finished {niter} iterations"
-    if diverged.any():
-        message += f"; {int(diverged.sum())} of {len(diverged)} restarts diverged"
+        message = (f"every restart diverged; showing the last finite iterate of restart "
+                   f"{best + 1} ({divergence_advice(params)})")
+    elif stop_reason:
+        message = stop_reason
+    else:
+        ran = int(lengths.max() - 1)
+        message = (f"finished {params['niter']} iterations" if ran == params["niter"]
+                   else f"every restart stopped early, the last after {ran} of "
+                        f"{params['niter']} iterations")
+        if diverged.any():
+            message += f"; {int(diverged.sum())} of {R} restarts diverged"
+    if broke is not None and broke.any():
+        which = np.flatnonzero(broke)
+        names = ", ".join(f"{r + 1} (at iteration {broke[r]})" for r in which)
+        message += (f"; restart{'s' if len(which) > 1 else ''} {names} stopped where "
+                    "the arithmetic turned non-finite, keeping the last finite iterate")
     return message
 
 
@@ -375,8 +426,9 @@ def is_dask_array(X) -> bool:
     return array is not None and isinstance(X, array.Array)
 
 
-def _factorize_dask(X, params, init, callback, snapshots, mask, started) -> NMFResult:
-    """A dask array X runs on nmf_core.scale: hals and mu, A kept on the workers."""
+def _factorize_dask(X, params, init, callback, snapshots, mask, started, fixed) -> NMFResult:
+    """A dask array X runs on nmf_core.scale: hals and mu, A kept on the workers, in
+    float64 whatever X's dtype."""
     from .scale.run import factorize_dask
 
     if "dask" not in solver_class(params["method"]).backends:
@@ -387,8 +439,30 @@ def _factorize_dask(X, params, init, callback, snapshots, mask, started) -> NMFR
         raise ParameterError("mask needs X in memory; a dask X is factored without a mask")
     if snapshots:
         raise ParameterError("snapshots need X in memory; a dask X records none")
+    if fixed:
+        raise ParameterError("fixed_A and fixed_S need X in memory; a dask X fits every "
+                             "factor")
+    params["dtype"], params["fixed_A"], params["fixed_S"] = "float64", [], []
     return factorize_dask(X, params, init=init, callback=callback, started=started,
                           divergence_factor=DIVERGENCE_FACTOR)
+
+
+def divergence_advice(params: dict) -> str:
+    """What to try when every restart diverged, from the settings actually used."""
+    tips = []
+    if params.get("method") in ("als", "rk", "hals") and not params.get("nonnegative", True):
+        tips.append("turn nonnegative on")
+    if params.get("k", 1) > 1:
+        tips.append(f"a smaller k (now {params['k']})")
+    if params.get("method") != "hals":
+        tips.append("method hals")
+    if params.get("init") not in ("nndsvd", "custom"):
+        tips.append("init nndsvd")
+    elif params.get("init") == "nndsvd":
+        tips.append("init random")
+    if not tips:
+        tips.append("check the data for extreme values")
+    return "try " + ", ".join(tips[:-1]) + (" or " if len(tips) > 1 else "") + tips[-1]
 
 
 class _Recorder:

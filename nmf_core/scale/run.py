@@ -116,7 +116,9 @@ def _run(X, params, init, callback, started, divergence_factor, client, engine, 
     lengths = np.full(R, niter + 1)
     active = np.ones(R, bool)
     diverged = ~active
-    limit = divergence_factor * curves[:, 0]
+    # factorize's guard: blown up past 10⁶ × max(start, 1), or non-finite
+    limit = divergence_factor * np.maximum(curves[:, 0], 1.0)
+    broke = np.zeros(R, dtype=int)
     stop_reason, t = "", 0
     with np.errstate(all="ignore"):
         for t in range(1, niter + 1):
@@ -125,9 +127,11 @@ def _run(X, params, init, callback, started, divergence_factor, client, engine, 
             err = np.sqrt(np.maximum(sq, 0) / x_sq)
             finite = np.isfinite(err) & finite_W & np.isfinite(H).all(axis=(1, 2))
             newly = active & ~(finite & ~(err > limit))
-            if newly.any():  # a diverged restart keeps its last iterate that passed the guard
+            if newly.any():  # a stopped restart keeps its last iterate that passed the guard
                 lengths[newly] = t
-                diverged |= newly
+                kept = newly & ~finite & (curves[:, t - 1] <= curves[:, 0]) & (t > 1)
+                broke[kept] = t
+                diverged |= newly & ~kept
                 active &= ~newly
                 solver.reset()
             if not active.all():
@@ -137,7 +141,7 @@ def _run(X, params, init, callback, started, divergence_factor, client, engine, 
             curves[:, t] = err
             clock[t] = time.perf_counter() - started
             if not active.any():
-                stop_reason = "every restart diverged"
+                stop_reason = "every restart diverged" if diverged.all() else "stopped"
                 break
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
@@ -149,12 +153,14 @@ def _run(X, params, init, callback, started, divergence_factor, client, engine, 
                 break
     lengths = np.minimum(lengths, t + 1)
     params["missing"] = 0
+    if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
+        stop_reason = ""
     return _finish(rows, scale, x_sq, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, engine, owned)
+                   stop_reason, engine, owned, broke)
 
 
 def _finish(rows, scale, x_sq, W, H, curves, clock, lengths, diverged, params, started,
-            stop_reason, engine, owned):
+            stop_reason, engine, owned, broke):
     from ..factorize import outcome_message
 
     R = H.shape[0]
@@ -168,7 +174,7 @@ def _finish(rows, scale, x_sq, W, H, curves, clock, lengths, diverged, params, s
     A = _result_A(W, best, root, rows, owned)
     S = np.ascontiguousarray(H[best] * root)
     success = bool((~diverged).any())
-    message = outcome_message(success, stop_reason, diverged, best, params["niter"])
+    message = outcome_message(params, success, stop_reason, diverged, best, lengths, broke)
     where = {"scheduler": "local" if owned is not None or (engine and engine.owns_cluster)
              else rows.client.scheduler.address,
              "workers": len(rows.client.scheduler_info(n_workers=-1)["workers"]),

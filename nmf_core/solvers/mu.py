@@ -8,11 +8,15 @@ from .base import Cost, Solver
 from .products import gram, stacked_product
 
 
-def mu_rows(H, WX, WWt) -> None:
-    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``."""
+def mu_rows(H, WX, WWt, held: tuple[int, ...] = ()) -> None:
+    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``;
+    the rows listed in ``held`` keep their values (factors held fixed)."""
     denominator = WWt @ H
     denominator[denominator == 0] = np.finfo(np.float64).eps
-    H *= WX / denominator
+    ratio = WX / denominator
+    if held:
+        ratio[:, list(held)] = 1.0
+    H *= ratio
 
 
 class MU(Solver):
@@ -21,6 +25,7 @@ class MU(Solver):
 
     name = "mu"
     backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
+    fixed_factors = True
 
     def __init__(self, X, settings, rngs, mask=None):
         self.X = X
@@ -29,9 +34,9 @@ class MU(Solver):
     def step(self, W, H, t):
         X = self.X
         WWt = self.WWt if self.WWt is not None else gram(W)
-        mu_rows(H, X.product(W), WWt)
+        mu_rows(H, X.product(W), WWt, self.held_S)
         HXt, HHt = X.product_t(H), gram(H)
-        mu_rows(W, HXt, HHt)
+        mu_rows(W, HXt, HHt, self.held_A)
         self.WWt = gram(W)
         return X.squared_residuals(W, H, (HXt, HHt, self.WWt))
 
@@ -48,6 +53,7 @@ class MaskedMU(Solver):
     """Weighted multiplicative updates: ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))``, and the same for W."""
 
     name = "mu"
+    fixed_factors = True
     mask = True
 
     def __init__(self, X, settings, rngs, mask=None):
@@ -58,9 +64,15 @@ class MaskedMU(Solver):
         M, MX = self.M, self.MX
         eps = np.finfo(np.float64).eps
         model = M * (W.transpose(0, 2, 1) @ H)
-        H *= stacked_product(W, MX) / np.maximum(W @ model, eps)
+        ratio = stacked_product(W, MX) / np.maximum(W @ model, eps)
+        if self.held_S:
+            ratio[:, list(self.held_S)] = 1.0
+        H *= ratio
         model = M * (W.transpose(0, 2, 1) @ H)
-        W *= stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
+        ratio = stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
+        if self.held_A:
+            ratio[:, list(self.held_A)] = 1.0
+        W *= ratio
         return None
 
     @classmethod
