@@ -15,6 +15,7 @@ import numpy as np
 
 from .errors import CSVFormatError, NMFInputError
 from .params import PARAMS, RESULT_SETTINGS
+from .sparse.check import is_sparse
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -29,8 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     factor = sub.add_parser("factor", help="factor a CSV matrix X ≈ A S")
     factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional), "
-                        "or a built-in data set: factory, swimmer, bars, "
-                        "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
+                        "a sparse Matrix Market .mtx or scipy .npz file (recognised by "
+                        "content), triples with --triples, or a built-in data set: factory, "
+                        "swimmer, bars, synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
     for name in ("k", "method", *RESULT_SETTINGS, "max_seconds"):
         p = PARAMS[name]
         if p.kind is bool:  # nonnegative: --allow-negative-factors below
@@ -47,8 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     factor.add_argument("--allow-negative-factors", dest="nonnegative", action="store_false",
                         help="do not project A and S onto >= 0 (unconstrained factorization)")
     factor.add_argument("--missing", action="store_true",
-                        help="treat blank cells as missing values (masked NMF; hals or mu)")
-    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv")
+                        help="treat blank cells (or, for sparse input, the cells not stored) "
+                             "as missing values (masked NMF; hals or mu)")
+    factor.add_argument("--triples", action="store_true",
+                        help="FILE holds (row, column, value[, ...]) lines, with or without a "
+                             "header; the ids become the labels")
+    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv (not for "
+                        "sparse input, where it would be n×m), errors.csv")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
     return parser
 
@@ -61,7 +68,8 @@ def _write_outputs(out: Path, result, loaded) -> None:
     rows, cols = loaded.row_labels, loaded.col_labels
     (out / "A.csv").write_bytes(to_csv_bytes(result.A, rows, factors))
     (out / "S.csv").write_bytes(to_csv_bytes(result.S, factors, cols))
-    (out / "AS.csv").write_bytes(to_csv_bytes(result.approximation, rows, cols))
+    if not is_sparse(loaded.values):  # a sparse X's A S would be n×m: not written
+        (out / "AS.csv").write_bytes(to_csv_bytes(result.approximation, rows, cols))
     n = max(len(c) for c in result.all_errors)
     curves = np.full((n, len(result.all_errors)), np.nan)
     for r, curve in enumerate(result.all_errors):
@@ -74,8 +82,9 @@ def _write_outputs(out: Path, result, loaded) -> None:
     (out / "errors.csv").write_text("\n".join(lines) + "\n")
 
 
-def _load(source: str, missing: bool):
-    """A CSV file, or a built-in data set named by its spec (see nmf_core.data)."""
+def _load(source: str, missing: bool, triples: bool = False):
+    """A CSV file, a sparse file (Matrix Market or .npz, by content), triples, or a
+    built-in data set named by its spec (see nmf_core.data)."""
     from .csvio import LoadedMatrix, load_csv
     from .data import GENERATORS, load_dataset
 
@@ -83,16 +92,22 @@ def _load(source: str, missing: bool):
         data = load_dataset(source)
         return LoadedMatrix(values=data.X, row_labels=data.row_labels,
                             col_labels=data.col_labels, mask=None)
+    from .sparse.io import file_kind, load_sparse, load_triples
+
+    if triples or file_kind(source):
+        return (load_triples if triples else load_sparse)(source)
     return load_csv(source, missing="mask" if missing else "error")
 
 
 def run_factor(args) -> int:
     from .factorize import factorize
 
-    loaded = _load(args.file, args.missing)
+    loaded = _load(args.file, args.missing, args.triples)
     options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
-    if args.missing:
+    if args.missing and is_sparse(loaded.values):
+        options["missing"] = "unstored"
+    elif args.missing:
         options["mask"] = loaded.mask
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,
                        nonnegative=args.nonnegative, max_seconds=args.max_seconds, **options)

@@ -77,6 +77,21 @@ def sparse_kind(head: bytes) -> str | None:
     return None
 
 
+def file_kind(path) -> str | None:
+    """"mtx" or "npz" when the file at ``path`` is one (by content), else None
+    (also when it cannot be opened: the caller's loader reports that)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1 << 16)
+        kind = sparse_kind(head)
+        if kind is None and head.startswith(ZIP_MAGIC):  # the ZIP directory is at the end
+            with zipfile.ZipFile(path) as archive:
+                kind = "npz" if "format.npy" in archive.namelist() else None
+        return kind
+    except (OSError, TypeError, ValueError, zipfile.BadZipFile):
+        return None
+
+
 def load_sparse(source, *, max_stored: int = DEFAULT_MAX_STORED,
                 max_bytes: int | None = None) -> LoadedMatrix:
     """Read a Matrix Market or scipy .npz file (a path or binary file-like object).
