@@ -16,10 +16,10 @@ from .result import NMFResult, Snapshots
 from .solvers import (
     MASKED_METHODS,
     join_or,
-    masked_squared_residuals,
     solver_class,
     squared_residuals,
 )
+from .sparse.masked import FilledMatrix, empty_note, observed_input
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -73,7 +73,8 @@ def check_matrix(X, k: int | None = None) -> np.ndarray:
 
 
 def check_mask(mask, X: np.ndarray) -> np.ndarray:
-    """A boolean (n, m) matrix of observed cells, with every row and column observed somewhere."""
+    """A boolean (n, m) matrix of observed cells (rows or columns with none are allowed:
+    their factors are zero)."""
     M = np.asarray(mask)
     if M.shape != X.shape:
         raise MatrixError(f"mask must have X's shape {X.shape}; got {M.shape}")
@@ -81,12 +82,6 @@ def check_mask(mask, X: np.ndarray) -> np.ndarray:
         if not np.isin(M, (0, 1)).all():
             raise MatrixError("mask must hold only 0/1 or True/False")
         M = M.astype(bool)
-    for axis, name in ((1, "row"), (0, "column")):
-        empty = ~M.any(axis=axis)
-        if empty.any():
-            raise MatrixError(
-                f"{name} {int(np.argmax(empty)) + 1} has no observed cells; remove it or fill it"
-            )
     if not (X[M] > 0).any():
         raise MatrixError("X is all zeros on the observed cells: there is nothing to factor")
     return M
@@ -198,6 +193,7 @@ def factorize(
     max_seconds: float | None = None,
     snapshots: int = 0,
     mask=None,
+    missing: str = "zero",
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -211,6 +207,12 @@ def factorize(
     observed cells, fits only those cells (methods hals and mu); X's values
     elsewhere are ignored and ``rel_error`` is measured on observed cells.  A
     NumPy masked array X counts its masked cells as missing the same way.
+    ``missing="unstored"`` says a scipy.sparse X's stored entries are its observed
+    cells (explicit zeros included) and every other cell is missing; by default
+    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs cost
+    O(stored·k²) a step and never form an n×m array; rows and columns with no
+    observed cell get zero factors and are counted (``params["empty_rows"]``,
+    ``params["empty_cols"]``).
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
@@ -230,38 +232,45 @@ def factorize(
     if custom_init:
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
-    if mask is not None:
+    M = observed = None  # observed: the cells a masked run fits (ObservedEntries)
+    if mask is not None or missing == "unstored":
         if params["method"] not in MASKED_METHODS:
             raise ParameterError(
                 f"missing values need method {join_or(MASKED_METHODS)}; "
                 f"got {params['method']!r}"
             )
-        X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
-    X = check_matrix(X, k)
-    M = None if mask is None else check_mask(mask, X)
+        observed, X = observed_input(X, mask, missing, k, check_matrix, check_mask)
+        if X is not None:
+            M = np.zeros(X.shape, bool)
+            M[observed.rows, observed.cols] = True
+    elif missing != "zero":
+        raise ParameterError(f"missing must be 'zero' or 'unstored'; got {missing!r}")
+    else:
+        X = check_matrix(X, k)
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
-    scale = float(X.max())
-    Xs = X / scale
+    scale = observed.max if observed is not None else float(X.max())
+    Xs = None if X is None else X / scale
+    observed_s = None if observed is None else observed.divided(scale)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
-        W, H = _check_init(init, X, k, R, scale)
-    elif M is None:
+        W, H = _check_init(init, observed if X is None else X, k, R, scale)
+    elif observed is None:
         W, H = INITS[params["init"]](Xs, k, rngs)
-    else:  # start from X with missing cells at the observed mean
+    elif M is not None:  # start from X with missing cells at the observed mean
         W, H = INITS[params["init"]](np.where(M, Xs, Xs[M].mean()), k, rngs)
-    solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M)
-    if M is None:
+    else:  # the same, as an operator: nothing n×m is formed
+        W, H = INITS[params["init"]](FilledMatrix(observed_s), k, rngs)
+    solver = solver_class(params["method"], masked=observed is not None)(
+        Xs, params, rngs, mask=observed_s)
+    if observed is None:
         def residuals(W, H):
             return squared_residuals(Xs, W, H)
+        x_sq = float(np.vdot(Xs, Xs))
     else:
-        Mf = M.astype(float)
+        residuals, x_sq = observed_s.squared_residuals, observed_s.x_sq
 
-        def residuals(W, H):
-            return masked_squared_residuals(Xs, W, H, Mf)
-
-    x_sq = float(np.vdot(Xs, Xs))
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
@@ -322,20 +331,27 @@ def factorize(
     lengths = np.minimum(lengths, t + 1)
     if recorder:  # a run stopped early still ends its snapshots at its last iterate
         recorder.record(t, W, H, solver, last=True)
-    params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
-    return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, recorder)
+    params["missing"] = 0 if observed is None else observed.cells - observed.stored
+    if observed is not None:
+        params["empty_rows"] = int(observed.empty.sum())
+        params["empty_cols"] = int(observed.T.empty.sum())
+    return _finish(Xs, observed_s, scale, W, H, curves, clock, lengths, diverged, params,
+                   started, stop_reason, recorder)
 
 
-def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started, stop_reason,
-            recorder):
+def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params, started,
+            stop_reason, recorder):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
     best = int(candidates[np.argmin(final[candidates])])
     root = np.sqrt(scale)
     A, S = W[best].T * root, H[best] * root
-    rel_error = relative_error(Xs, W[best].T, H[best], M)
+    if observed is None:
+        rel_error = relative_error(Xs, W[best].T, H[best])
+    else:  # on the observed cells
+        sq = observed.squared_residuals(W[best : best + 1], H[best : best + 1])[0]
+        rel_error = float(np.sqrt(max(sq, 0.0) / observed.x_sq))
     success = bool((~diverged).any())
     truncated = bool(stop_reason) and success
     if not success:
@@ -347,6 +363,9 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
         message = f"finished {params['niter']} iterations"
         if diverged.any():
             message += f"; {int(diverged.sum())} of {R} restarts diverged"
+    note = "" if observed is None else empty_note(observed)
+    if note:
+        message += f"; {note}"
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
     return NMFResult(
         A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Cost, Solver
-from .products import EXACT_BELOW, ZERO, gram, stacked_product, step_squared_residuals
+from .products import ZERO, gram, stacked_product, step_squared_residuals
 
 
 def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> None:
@@ -185,25 +185,25 @@ def masked_hals_rows(H, W, E, M, nonnegative: bool) -> None:
 
 
 class MaskedHALS(Solver):
-    """HALS restricted to observed cells: one E = M ∘ (X − AS) kept across both half-steps."""
+    """HALS on the observed cells only, at O(stored·k²) a step with no n×m array
+    (:class:`nmf_core.sparse.masked.ObservedHALS`; ``mask`` is the run's
+    :class:`~nmf_core.sparse.masked.ObservedEntries`, already scaled).  The iterates are
+    those of ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` with E = M ∘ (X − WᵀH)."""
 
     name = "hals"
     settings = ("nonnegative",)
     mask = True
 
     def __init__(self, X, settings, rngs, mask=None):
-        self.X, self.M, self.nonnegative = X, mask.astype(float), settings["nonnegative"]
-        self.exact_below = EXACT_BELOW * float(np.vdot(X, X))
+        from ..sparse.masked import ObservedHALS
+
+        self.engine = ObservedHALS(mask, settings["nonnegative"])
 
     def step(self, W, H, t):
-        E = self.M * (self.X - W.transpose(0, 2, 1) @ H)
-        masked_hals_rows(H, W, E, self.M, self.nonnegative)
-        masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative)
-        sq = np.einsum("rnm,rnm->r", E, E)
-        # E was updated in place, so small values carry its rounding: measure afresh.
-        return None if (sq < self.exact_below).any() else sq
+        return self.engine.step(W, H, t)
 
     @classmethod
     def cost(cls, shape, k, settings):
-        n, m = shape
-        return Cost(2 * k * 8, 2 * k * 6 * n * m + 4 * n * m * k)
+        from ..sparse.masked import observed_cost
+
+        return observed_cost(shape, k, settings)

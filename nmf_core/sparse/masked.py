@@ -83,9 +83,13 @@ class ObservedEntries:
                                       (m, n), _transposed=self)
         return self._T
 
-    def scaled(self, factor: float) -> ObservedEntries:
-        """The same cells with every value multiplied by ``factor``."""
-        return ObservedEntries(self.rows, self.cols, self.values * factor, self.shape)
+    def divided(self, d: float) -> ObservedEntries:
+        """The same cells with every value divided by ``d`` (as the dense path divides)."""
+        return ObservedEntries(self.rows, self.cols, self.values / d, self.shape)
+
+    @property
+    def max(self) -> float:
+        return float(self.values.max())
 
     @property
     def mean(self) -> float:
@@ -192,3 +196,112 @@ class ObservedMU(ObservedSolver):
 
     def update(self, F, b, G):
         mu_columns(F, b, G)
+
+
+class FilledMatrix:
+    """The observed cells with every missing cell at the observed mean μ, as an operator
+    (``X_obs + μ (𝟙𝟙ᵀ − P)``), for the starting point of a masked run: its mean is μ
+    and its products cost O(nnz + (n + m)·p), so NNDSVD never forms it."""
+
+    def __init__(self, data: ObservedEntries, mean: float | None = None, _transpose=None):
+        self.data, self.shape = data, data.shape
+        self.mu = data.mean if mean is None else mean
+        self._T = _transpose
+
+    def mean(self) -> float:
+        return self.mu
+
+    @property
+    def T(self) -> FilledMatrix:
+        if self._T is None:
+            self._T = FilledMatrix(self.data.T, self.mu, _transpose=self)
+        return self._T
+
+    def matmul(self, Y: np.ndarray) -> np.ndarray:
+        data = self.data
+        return data.X @ Y - self.mu * (data.P @ Y) + self.mu * Y.sum(axis=0)[None]
+
+    def left_matmul(self, Y: np.ndarray) -> np.ndarray:
+        return self.T.matmul(Y.T).T
+
+    def dense(self) -> np.ndarray:
+        out = np.full(self.shape, self.mu)
+        out[self.data.rows, self.data.cols] = self.data.values
+        return out
+
+    def leading_singular_triplets(self, k: int, rng):
+        """Exact where small (min(n, m) ≤ 300 and at most 1,000,000 cells, made dense as
+        the dense path does), else randomized through the operator's products."""
+        from .matrix import DENSE_SVD_MAX_CELLS, EXACT_SVD_MAX_SIDE, _randomized_svd
+
+        if min(self.shape) <= EXACT_SVD_MAX_SIDE and self.data.cells <= DENSE_SVD_MAX_CELLS:
+            U, s, Vt = np.linalg.svd(self.dense(), full_matrices=False)
+            return U[:, :k], s[:k], Vt[:k]
+        return _randomized_svd(self, k, rng)
+
+
+def empty_note(data: ObservedEntries) -> str:
+    """"2 rows and 1 column have no observed cell (their factors are zero)", or ""."""
+    rows, cols = int(data.empty.sum()), int(data.T.empty.sum())
+    parts = [f"{count} {name}{'s' if count != 1 else ''}"
+             for count, name in ((rows, "row"), (cols, "column")) if count]
+    if not parts:
+        return ""
+    verb = "has" if rows + cols == 1 else "have"
+    return f"{' and '.join(parts)} {verb} no observed cell (their factors are zero)"
+
+
+MISSING_CHOICES = ("zero", "unstored")  # factorize(missing=...): what an unstored cell is
+
+
+def observed_input(X, mask, missing: str, k: int, check_dense, check_mask):
+    """The observed cells of a masked run, checked: ``(ObservedEntries, X)`` with X the
+    checked dense matrix (zeros where missing) for a dense X, else None.
+
+    ``missing="unstored"``: a scipy.sparse X's stored entries are the observed cells.
+    ``mask``: the cells where it is true, of a dense X (``check_dense``,
+    ``check_mask`` are factorize's checks) or of a sparse one (gathered).
+    """
+    from ..errors import MatrixError, ParameterError
+    from .check import check_sparse, is_sparse
+
+    if missing not in MISSING_CHOICES:
+        raise ParameterError(f"missing must be 'zero' or 'unstored'; got {missing!r}")
+    if is_sparse(X):
+        csr = check_sparse(X, k)
+        if mask is None:
+            return ObservedEntries.from_sparse(csr), None
+        M = np.asarray(mask, dtype=bool)
+        if M.shape != csr.shape:
+            raise MatrixError(f"mask must have X's shape {csr.shape}; got {M.shape}")
+        from .matrix import SparseMatrix
+
+        rows, cols = np.nonzero(M)
+        values = SparseMatrix(csr).gather(rows, cols)
+        if not (values > 0).any():
+            raise MatrixError("X is all zeros on the observed cells: there is nothing to factor")
+        return ObservedEntries(rows, cols, values, csr.shape), None
+    if mask is None:
+        raise ParameterError("missing='unstored' needs a scipy.sparse X (its stored entries "
+                             "are the observed cells); for a dense X give mask=")
+    X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
+    X = check_dense(X, k)
+    M = check_mask(mask, X)
+    return ObservedEntries.from_mask(X, M), X
+
+
+# A multiply-add in scipy's sparse × dense kernels (one thread, indexed loads) costs
+# about this many of budget.FLOP_SECONDS' BLAS ones (measured on the bench machine).
+SPARSE_FLOP_FACTOR = 10
+
+
+def observed_cost(shape, k: int, settings):
+    """One masked step's cost: per half-step a product with k and one with k(k+1)/2
+    columns over the stored entries (``settings["stored"]``, all cells if not given),
+    then k coordinate passes of k·(n or m); in BLAS-equivalent multiply-adds."""
+    from ..solvers.base import Cost
+
+    n, m = shape
+    stored = settings.get("stored") or n * m
+    flops = SPARSE_FLOP_FACTOR * stored * k * (k + 3) + 4 * (n + m) * k * k
+    return Cost(2 * k * 6 + 40, flops)
