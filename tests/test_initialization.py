@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from nmf_core import initialization
-from nmf_core.initialization import INITS, _gram_svd, _leading_svd
+from nmf_core.initialization import INITS, _leading_svd
+from nmf_core.sparse import matrix
+from nmf_core.sparse.matrix import _gram_svd
 
 
 def _rngs(seed=0, R=2):
@@ -20,7 +21,7 @@ def _rngs(seed=0, R=2):
 ])
 @pytest.mark.parametrize("init", ["random", "nndsvd"])
 def test_sparse_init_equals_dense_init(shape, density, init, monkeypatch):
-    monkeypatch.setattr(initialization, "_DENSE_SVD_MAX_CELLS", 100_000)
+    monkeypatch.setattr(matrix, "DENSE_SVD_MAX_CELLS", 100_000)
     X = sp.random_array(shape, density=density, rng=1, format="csr")
     W_dense, H_dense = INITS[init](X.toarray(), 5, _rngs())
     W_sparse, H_sparse = INITS[init](X, 5, _rngs())
