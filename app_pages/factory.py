@@ -4,7 +4,16 @@ and a reference method, side by side, with the defects measured."""
 import streamlit as st
 
 from nmf_core.params import DOCUMENT_METHODS
-from nmf_core.ui import data_source, defects, figures, lessons, panels, runs, widgets
+from nmf_core.ui import (
+    data_source,
+    defects,
+    factory_questions,
+    figures,
+    lessons,
+    panels,
+    runs,
+    widgets,
+)
 
 # The documents' own call: nmfals(X, 3, 100, 10) after np.random.seed(1);
 # kacziter 5 as in their RK cell; one random row and column per iteration.
@@ -105,12 +114,15 @@ with runs.page_guard():
         "hals": reference.A,
     }, factor_word="factory")
 
+    factory_questions.new_day(matrix, reference.A)
+
     st.header("What is wrong with the documents' code")
     st.caption("Each effect below is measured now, on this data, with the settings in the "
                "sidebar.")
     found = runs.cached(
         "defects", (method, *sorted(document_settings.items()),
-                    *sorted(widgets.solver_settings(controls, method).items())),
+                    *sorted(widgets.solver_settings(controls, method).items()),
+                    corrected.truncated),  # a cut-short run's effects are not the finished one's
         lambda: defects.measure_defects(matrix.X, method=method, **document_settings,
                                         as_written=as_written, corrected=corrected,
                                         corrected_name=corrected_name))

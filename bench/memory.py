@@ -1,6 +1,6 @@
 """Peak memory of the CLI factoring the 2000×1000, k=20 case: issue #4, item 6.
 
-The matrix is written to a CSV file and ``python -m nmf_core factor FILE.csv --k 20
+The matrix is written to a CSV file and ``python3 -m nmf_core factor FILE.csv --k 20
 --seed 0`` (the CLI's defaults otherwise) runs in a child process; its peak resident
 set size is that child's ``ru_maxrss`` (KiB on Linux) from ``os.wait4``.
 
@@ -80,7 +80,7 @@ def cli_peak_memory(X: np.ndarray, k: int, root: Path) -> MemoryResult:
         cli = [sys.executable, "-m", "nmf_core", "factor", str(path), "--k", str(k),
                "--seed", "0"]
         status, peak_mb, last = _peak_rss_mb(cli, root)
-        how = f"python -m nmf_core factor X.csv --k {k} --seed 0"
+        how = f"python3 -m nmf_core factor X.csv --k {k} --seed 0"
         if status != 0:
             reason = last or f"exit status {status}"
             status, peak_mb, last = _peak_rss_mb(

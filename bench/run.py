@@ -1,4 +1,4 @@
-"""``python -m bench``: run the issue #4 benchmark, print one markdown table, write results.md.
+"""``python3 -m bench``: run the issue #4 benchmark, print one markdown table, write results.md.
 
 Options: ``--quick`` (CI smoke: short caps, 1–2 minutes), ``--repeats N`` (timed runs per
 figure, default 5; medians are reported), ``--cases factory,digits,synthetic``,
@@ -26,7 +26,7 @@ TRACKING_TARGET_PCT = 10.0
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python3 -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="CI smoke run: short time caps (1–2 minutes in all)")
     parser.add_argument("--repeats", type=int, default=MIN_REPEATS,
@@ -177,9 +177,9 @@ def run(argv=None) -> tuple[str, list[Row]]:
     load_after = os.getloadavg()[0]
     elapsed = time.perf_counter() - started
 
-    command = "python -m bench" + (" " + " ".join(argv) if argv else "")
+    command = "python3 -m bench" + (" " + " ".join(argv) if argv else "")
     if argv is None and len(sys.argv) > 1:
-        command = "python -m bench " + " ".join(sys.argv[1:])
+        command = "python3 -m bench " + " ".join(sys.argv[1:])
     header = [f"# nmf_core benchmark (issue #4){' — quick run' if args.quick else ''}", "",
               f"- Command: `{command}`"]
     header += [f"- {name}: {value}" for name, value in info.items()]

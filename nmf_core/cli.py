@@ -1,4 +1,4 @@
-"""Command line: ``python -m nmf_core factor FILE.csv --k K [...]``.
+"""Command line: ``python3 -m nmf_core factor FILE.csv --k K [...]``.
 
 Flags, their ranges and help come from the parameter table.  Bad input exits
 with status 2 and a single ``error: ...`` line on stderr.
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import cli_recommend
 from .errors import CSVFormatError, NMFInputError
 from .params import PARAMS, RESULT_SETTINGS
 from .sparse.check import is_sparse
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv (not for "
                         "sparse input, where it would be n×m), errors.csv")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
+    cli_recommend.add_parser(sub)
     return parser
 
 
@@ -198,12 +200,14 @@ def main(argv=None) -> int:
                       "run with --help for the commands, or 'factor --help' for its options")
     args = parser.parse_args(argv)
     try:
+        if args.command == "recommend":
+            return cli_recommend.run(args, _write_stdout, _OutputError)
         return run_factor(args)
     except BrokenPipeError:  # the reader left (``| head``): exit quietly, as Unix tools do
         _drop_stdout()
         return BROKEN_PIPE_STATUS
     except CSVFormatError as exc:
-        blank = "blank cell" in str(exc) and not args.missing
+        blank = "blank cell" in str(exc) and not getattr(args, "missing", True)
         return _error(f"{exc}{BLANK_CELL_HINT if blank else ''}")
     except _StdoutError as exc:
         _drop_stdout()
@@ -211,9 +215,11 @@ def main(argv=None) -> int:
     except (NMFInputError, _OutputError) as exc:
         return _error(str(exc))
     except MemoryError:
-        return _error(f"not enough memory to factor {args.file} with k={args.k}")
+        return _error(f"not enough memory to factor {getattr(args, 'file', args.train)} "
+                      f"with k={args.k}")
     except OSError as exc:
-        return _error(f"cannot read {args.file}: {exc.strerror or exc}")
+        source = getattr(args, "file", None) or exc.filename
+        return _error(f"cannot read {source}: {exc.strerror or exc}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,57 @@
 """Read a user's CSV as a finite, non-negative matrix; write matrices back safely.
 
 ``load_csv`` reads raw bytes (bounded by ``max_bytes``), rejects oversized or
-binary input before parsing, decodes UTF-8, finds the delimiter (comma,
-semicolon or tab), an optional header row and an optional index column, and
-converts every cell itself so that each problem is one ``CSVFormatError`` line
-naming the first place it occurs as a user counts: ``line 4, column 2 ('Tue')``
-(1-based physical line in the file, 1-based column including any index column).
+binary input before parsing, decodes UTF-8, and converts every cell itself so
+that each problem is one ``CSVFormatError`` line naming the first place it
+occurs as a user counts: ``line 4, column 2 ('Tue')`` (1-based physical line in
+the file, 1-based column including any label column).
+
+Detection rules (each can be overridden by a keyword; each has a test in
+tests/test_csvio.py):
+
+* **BOMs and Excel's ``sep=`` line.** Any number of leading UTF-8 BOMs are
+  skipped.  A first line ``sep=;`` (Excel) names the delimiter and is skipped.
+* **Delimiter.** Comma, semicolon or tab: the one that splits the first 100
+  lines into the same number of cells (more than one), then into the most
+  numeric cells, then into more columns.
+* **Decimal comma** (``decimal="auto"``): read only when the delimiter is
+  ``;`` or tab, some cells look like ``1,5`` and none like ``1.5``.  Never with
+  a comma delimiter.  ``decimal=","`` forces it (a comma is then never a
+  delimiter).
+* **Thousands separators are never guessed.**  ``"2,000"`` is refused with a
+  hint to load with ``thousands=","``; with it, ``1,234,567`` (groups of three)
+  is a number.
+* **Text, not broken numbers.**  A cell is *genuine text* when it is not a
+  number and not a *decorated number*: a currency sign or percent, thousands
+  separators, a Unicode minus, non-ASCII digits or spaces, hexadecimal, or a
+  token such as ``NA``, ``N/A``, ``null``, ``TRUE``, ``-``.  Decorated numbers
+  are data cells: wherever they are they get a located error, never a label.
+* **Row labels** (``label_column="auto"``), in the first column, when
+  (a) every cell below the top-left one is not a number and at least one is
+  genuine text; or (b) pandas' and R's index: the top-left cell is empty (or
+  ``""``) and the column below it holds distinct whole numbers written in
+  digits, under a header with text (under a header of numbers both must count
+  from 0 or 1, as pandas' default ``,0,1`` does, so a blank top-left cell in a
+  matrix of counts is still an error); or (c) R's
+  row names: the top-left cell is empty and every cell below it is quoted.  A
+  numeric first column that is none of these stays data.
+* **Header** (``header="auto"``): the first row is a header when none of its
+  data cells is a decorated number, at least one is genuine text, and either
+  the first is text (``id,2019,2020``) or none is a number (so a stray word in
+  a row of numbers is an error, not a header); or when
+  there are row labels and the top-left cell is empty (pandas, R) or genuine
+  text (``id,2019,2020`` above ``x,1,2``).  R's ``write.table`` header, one cell
+  short, gets its empty top-left cell back.
+* ``drop`` leaves columns out before any cell in them is read (a text class
+  label, an id); ``label_column`` may name any column, numeric ones included.
 
 ``to_csv_bytes`` writes numbers exactly (``repr``) and labels neutralised
 against spreadsheet formula injection, in a layout ``load_csv`` reads back.
+
+Large files take a vectorised path (pandas' C parser, which converts numbers
+exactly as ``float`` does) when the body is plain: no quotes, ASCII, '.' decimals,
+no dropped or chosen columns; anything it does not accept exactly falls back
+to the cell-by-cell reader, which gives the located message.
 """
 
 from __future__ import annotations
@@ -16,31 +59,33 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import CSVFormatError, MatrixError, ParameterError
+from .importing import (  # noqa: F401 (re-exported: the loader's limits live with it)
+    BYTES_PER_CELL,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_CELLS,
+    MIB,
+    MISSING_CHOICES,
+    LoadedMatrix,
+    check_limits,
+    check_settings,
+    finish,
+    read_bytes,
+)
 
-DEFAULT_MAX_CELLS = 5_000_000
-# The byte limit follows from the cell limit: 20 bytes a cell, room for a
-# full-precision number such as 0.12345678901234568 (19 characters) and its
-# delimiter; 5,000,000 cells give 100 MB, rounded up to whole MiB because
-# Streamlit's server.maxUploadSize counts MiB.  .streamlit/config.toml sets the
-# same 96, so the uploader and the loader refuse the same files.
-BYTES_PER_CELL = 20
-MIB = 1024 * 1024
-DEFAULT_MAX_BYTES = -(-DEFAULT_MAX_CELLS * BYTES_PER_CELL // MIB) * MIB  # 96 MiB
-MISSING_CHOICES = ("error", "mask")
 DELIMITERS = (",", ";", "\t")
 
 # Leading bytes of formats people upload by mistake, and what to call them.
 BINARY_SIGNATURES = (
-    (b"PK\x03\x04", "an Excel workbook .xlsx or another ZIP archive"),
+    (b"PK\x03\x04", "a ZIP archive that is not an .xlsx or .ods workbook"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook .xls"),
     (b"%PDF", "a PDF document"),
     (b"\x1f\x8b", "a gzip-compressed file"),
@@ -57,53 +102,62 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_POINT_DECIMAL = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
+_SEP_LINE = re.compile(r"sep=([^\r\n\"])[ \t]*(?:\r\n|\r|\n|$)")
 _ASCII_SPACE = " \t\n\r\f\v"
+_DIGITS = re.compile(r"[0-9]+")
 _MAX_SHOWN = 40  # characters of a cell quoted in a message
 _SAMPLE_LINES = 100  # non-blank lines looked at to choose the delimiter
-
-
-@dataclass(frozen=True, eq=False)
-class LoadedMatrix:
-    """A matrix read from a CSV.
-
-    ``values`` is float64 (n, m), C-contiguous, finite and non-negative.
-    ``mask`` is None unless blank cells were allowed (``missing="mask"``); then
-    it is a bool (n, m) array, False where a cell was blank (``values`` holds
-    0.0 there).
-    """
-
-    values: np.ndarray
-    row_labels: tuple[str, ...] | None = None
-    col_labels: tuple[str, ...] | None = None
-    mask: np.ndarray | None = None
+FAST_PATH_MIN_CHARS = 1 << 15  # smaller files always take the cell-by-cell reader
+_FAST_TABLE_MAX_WIDTH = 2000  # wider bodies are parsed as one column of cells
+# Tokens that stand for a missing or logical value: data cells, never labels.
+_TOKENS = frozenset({"na", "n/a", "nan", "null", "none", "nil", "true", "false", "-", "--",
+                     ".", "?", "#n/a", "#na", "#value!", "#div/0!", "#ref!", "#num!",
+                     "#name?", "#null!", "missing", "inf", "-inf", "+inf"})
+_DECORATIONS = frozenset(",_'%‰()\u2212")
+_THOUSANDS_GROUPS = {sep: re.compile(r"[+-]?\d{1,3}(?:" + re.escape(sep) + r"\d{3})+(?:[.,]\d+)?")
+                     for sep in (",", ".", " ", "'")}
 
 
 @dataclass(frozen=True)
 class _Row:
-    line: int  # 1-based physical line where the record starts
+    line: int  # 1-based physical line (or spreadsheet row) where the record starts
     cells: list[str]
+    quoted: bool = False  # whether its first cell was written in quotes
 
 
 def load_csv(source, *, max_cells: int = DEFAULT_MAX_CELLS, max_bytes: int | None = None,
-             missing: str = "error") -> LoadedMatrix:
-    """Read ``source`` (a path, or a binary or text file-like object, read from
-    its current position) as a matrix.
+             missing: str = "error", header="auto", label_column="auto", drop=(),
+             decimal: str = "auto", thousands: str | None = None, transpose: bool = False,
+             scale: str = "none", sheet=None) -> LoadedMatrix:
+    """Read ``source`` (a path, ``"-"`` for stdin, or a binary or text file-like
+    object, read from its current position) as a matrix.
 
-    ``max_bytes`` defaults to ``DEFAULT_MAX_BYTES``; input over it, or with
-    more than ``max_cells`` cells (estimated from the raw bytes), is rejected
-    before any parsing.  ``missing="mask"`` allows blank cells and returns a
-    mask of the observed ones.  Every problem with the input is a
-    ``CSVFormatError``; bad arguments are a ``ParameterError``; a path that
-    cannot be opened raises the ``OSError``.
+    The file may be CSV text or a spreadsheet (.xlsx, .ods: recognised by its
+    content; ``sheet`` picks one).  ``max_bytes`` defaults to
+    ``DEFAULT_MAX_BYTES``; input over it, or with more than ``max_cells`` cells
+    (estimated from the raw bytes), is rejected before any parsing.
+
+    Import settings (the module docstring gives the detection rules):
+    ``missing="mask"`` allows blank cells and returns a mask of the observed
+    ones; ``header`` ('auto', True, False); ``label_column`` ('auto', None, a
+    0-based column number or a header name); ``drop`` (columns to leave out,
+    by number or name); ``decimal`` ('auto', '.', ','); ``thousands`` (None or
+    the separator, never guessed); ``transpose``; ``scale`` ('none', 'max':
+    each column divided by its maximum, 'mean': by its mean; the divisors are
+    in ``column_scale``).
+
+    Every problem with the input is a ``CSVFormatError``; bad arguments are a
+    ``ParameterError``; a path that cannot be opened raises the ``OSError``.
     """
-    max_bytes = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
-    for name, value in (("max_cells", max_cells), ("max_bytes", max_bytes)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ParameterError(f"{name} must be a whole number >= 1; got {value!r}")
-    if not isinstance(missing, str) or missing not in MISSING_CHOICES:
-        raise ParameterError(f"missing must be 'error' or 'mask'; got {missing!r}")
+    from .importing import load_matrix
+    return load_matrix(source, max_cells=max_cells, max_bytes=max_bytes, missing=missing,
+                       header=header, label_column=label_column, drop=drop, decimal=decimal,
+                       thousands=thousands, transpose=transpose, scale=scale, sheet=sheet)
 
-    raw = _read_bytes(source, max_bytes)
+
+def parse_csv_bytes(raw: bytes, *, max_cells: int, **settings) -> LoadedMatrix:
+    """CSV bytes (within the byte limit) as a matrix, before ``transpose`` and ``scale``."""
     _reject_binary(raw)
     cells_bound = _cells_upper_bound(raw)
     if cells_bound > max_cells:
@@ -111,33 +165,31 @@ def load_csv(source, *, max_cells: int = DEFAULT_MAX_CELLS, max_bytes: int | Non
                              f"{max_cells:,} (max_cells)")
     text = _decode(raw)
     del raw
-    rows = _tokenise(text, _choose_delimiter(text))
-    if not rows:
-        raise CSVFormatError("the file is empty: there are no rows to read")
-    return _to_matrix(rows, missing)
+    text, delimiter, notes = _preamble(text)
+    decimal = settings["decimal"]
+    if delimiter is None:
+        delimiter = _choose_delimiter(text, decimal)
+    if decimal == "auto":
+        decimal = _choose_decimal(text, delimiter, notes)
+    number = number_reader(decimal, settings["thousands"])
+    loaded = None
+    if len(text) >= FAST_PATH_MIN_CHARS:
+        loaded = _fast(text, delimiter, decimal, settings, notes)
+    if loaded is None:
+        rows = _tokenise(text, delimiter)
+        if not rows:
+            raise CSVFormatError("the file is empty: there are no rows to read")
+        loaded = interpret(rows, settings, number, CSV_PLACES, notes)
+    if (delimiter == "," and loaded.values.shape[1] == 2 and loaded.col_labels is None
+            and loaded.row_labels is None):
+        loaded = _with_note(loaded, "comma-separated, 2 columns, no header: if the commas "
+                                    "are decimal commas (one column), load with decimal=','")
+    return loaded
 
 
-def _read_bytes(source, max_bytes: int) -> bytes:
-    """At most ``max_bytes`` of the source, or CSVFormatError if there is more."""
-    if isinstance(source, (str, os.PathLike)):
-        size = os.stat(source).st_size
-        if size > max_bytes:
-            raise CSVFormatError(f"the file is {size:,} bytes, over the limit of "
-                                 f"{max_bytes:,} bytes (max_bytes)")
-        with open(source, "rb") as file:
-            data = file.read(max_bytes + 1)
-    elif hasattr(source, "read"):
-        data = source.read(max_bytes + 1)
-    else:
-        raise ParameterError("source must be a path or a file-like object; got "
-                             f"{type(source).__name__} (wrap bytes in io.BytesIO)")
-    if isinstance(data, str):
-        data = data.encode("utf-8", errors="surrogatepass")
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ParameterError(f"source.read() returned {type(data).__name__}, not bytes or str")
-    if len(data) > max_bytes:
-        raise CSVFormatError(f"the file is over the limit of {max_bytes:,} bytes (max_bytes)")
-    return bytes(data)
+def _with_note(loaded: LoadedMatrix, note: str) -> LoadedMatrix:
+    from dataclasses import replace
+    return replace(loaded, notes=(*loaded.notes, note))
 
 
 def _reject_binary(raw: bytes) -> None:
@@ -172,6 +224,20 @@ def _decode(raw: bytes) -> str:
             f"(byte {exc.start + 1:,}); save the file as CSV UTF-8") from None
 
 
+def _preamble(text: str) -> tuple[str, str | None, list[str]]:
+    """``text`` without leading BOMs and with Excel's ``sep=X`` line blanked (so lines
+    keep their numbers), the delimiter that line names, and notes saying so."""
+    notes = []
+    text = text.lstrip("\ufeff")
+    match = _SEP_LINE.match(text)
+    if match is None:
+        return text, None, notes
+    delimiter = match.group(1)
+    notes.append(f"the first line {match.group().strip()!r} (Excel) names the delimiter")
+    ended = match.group().endswith(("\n", "\r"))
+    return ("\n" if ended else "") + text[match.end():], delimiter, notes
+
+
 def _lines(text: str):
     """The physical lines of ``text``, as ``open(newline="")`` gives them to the csv module:
     LF, CR and CRLF each end a line and stay on its end."""
@@ -182,11 +248,45 @@ def _is_blank(cells: list[str]) -> bool:
     return len(cells) <= 1 and not "".join(cells).strip()
 
 
-def _choose_delimiter(text: str) -> str:
+def _sample(text: str, delimiter: str):
+    """The first non-blank records (cells, first cell quoted), with the offsets in ``text``
+    where the first record starts and ends."""
+    end = 0
+
+    def lines():
+        nonlocal end
+        for match in _LINE.finditer(text):
+            end = match.end()
+            yield match.group()
+
+    records, first, start = [], None, 0
+    try:
+        for cells in csv.reader(lines(), delimiter=delimiter, skipinitialspace=True):
+            if not _is_blank(cells):
+                if first is None:
+                    first = (start, end)
+                records.append((cells, text[start:end].lstrip(" \t").startswith('"')))
+                if len(records) == _SAMPLE_LINES:
+                    break
+            start = end
+    except csv.Error:
+        return [], (0, 0)
+    return records, first or (0, 0)
+
+
+def _decimal_number(cell: str) -> float | None:
+    value = _number(cell)
+    if value is None and _DECIMAL_COMMA.fullmatch(cell.strip()):
+        return _number(cell.replace(",", "."))
+    return value
+
+
+def _choose_delimiter(text: str, decimal: str = "auto") -> str:
     """The delimiter that splits the first lines most consistently into several columns.
 
-    Ties go to the one giving more numeric cells, then to more columns, then to
-    the order comma, semicolon, tab.
+    Ties go to the one giving the larger share of numeric cells (a decimal comma
+    counts as numeric for ';' and tab), then to more columns, then to the order
+    comma, semicolon, tab.  With ``decimal=","`` a comma is never the delimiter.
     """
     sample = []
     for line in _lines(text):
@@ -200,14 +300,40 @@ def _choose_delimiter(text: str) -> str:
             records = [r for r in csv.reader(sample, delimiter=delimiter, skipinitialspace=True)
                        if not _is_blank(r)]
         except csv.Error:
-            return (False, 0.0, 0, 0)
+            return (False, 0.0, 0.0, 0)
         if not records:
-            return (False, 0.0, 0, 0)
+            return (False, 0.0, 0.0, 0)
         width, agreeing = Counter(len(r) for r in records).most_common(1)[0]
-        numeric = sum(_number(cell) is not None for r in records for cell in r)
+        number = _number if delimiter == "," else _decimal_number
+        cells = [cell for r in records for cell in r]
+        numeric = sum(number(cell) is not None for cell in cells) / len(cells)
         return (width > 1, agreeing / len(records), numeric, width)
 
-    return max(DELIMITERS, key=score)
+    candidates = [d for d in DELIMITERS if not (decimal == "," and d == ",")]
+    return max(candidates, key=score)
+
+
+def _choose_decimal(text: str, delimiter: str, notes: list[str]) -> str:
+    """',' when the delimiter is ';' or tab and the first lines hold cells like 1,5 and
+    none like 1.5; else '.'."""
+    if delimiter == ",":
+        return "."
+    commas = points = 0
+    example = ""
+    for cells, _ in _sample(text, delimiter)[0]:
+        for cell in cells:
+            cell = cell.strip()
+            if _DECIMAL_COMMA.fullmatch(cell):
+                commas += 1
+                example = example or cell
+            elif _POINT_DECIMAL.fullmatch(cell):
+                points += 1
+    if commas and not points:
+        name = "tab" if delimiter == "\t" else repr(delimiter)
+        notes.append(f"decimal commas: the delimiter is {name} and cells such as {example!r} "
+                     "look like 1,5")
+        return ","
+    return "."
 
 
 def _tokenise(text: str, delimiter: str) -> list[_Row]:
@@ -231,7 +357,8 @@ def _tokenise(text: str, delimiter: str) -> list[_Row]:
     try:
         for cells in reader:
             if not _is_blank(cells):
-                rows.append(_Row(lines_read + 1, cells))
+                quoted = text[start:start + 64].lstrip(" \t").startswith('"')
+                rows.append(_Row(lines_read + 1, cells, quoted))
             last = (lines_read + 1, cells, start)
             lines_read, start = reader.line_num, end
     except csv.Error as exc:
@@ -264,6 +391,8 @@ def _check_quotes_closed(text: str, delimiter: str, line: int, cells: list[str],
             "the quote") from None
 
 
+# ------------------------------------------------------------------------ what a cell is
+
 def _number(cell: str) -> float | None:
     """The cell's value if it spells a number (nan and inf included), else None."""
     if not cell.isascii() or "_" in cell:  # float() also takes '1_000' and non-ASCII digits
@@ -272,6 +401,29 @@ def _number(cell: str) -> float | None:
         return float(cell)
     except ValueError:
         return None
+
+
+def number_reader(decimal: str = ".", thousands: str | None = None):
+    """A function: a cell's text -> its value (None if it is not a number), for that
+    decimal mark and thousands separator (only in groups of three digits)."""
+    if decimal in (".", "auto") and thousands is None:
+        return _number
+    point = "." if decimal == "auto" else decimal
+    groups = None if thousands is None else re.compile(
+        r"[+-]?\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+(?:" + re.escape(point)
+        + r"\d*)?(?:[eE][+-]?\d+)?")
+
+    def number(cell: str) -> float | None:
+        text = cell.strip(_ASCII_SPACE)
+        if groups is not None and groups.fullmatch(text):
+            text = text.replace(thousands, "")
+        if point == ",":
+            if "." in text:
+                return None
+            text = text.replace(",", ".")
+        return _number(text)
+
+    return number
 
 
 def _foreign_number(cell: str) -> bool:
@@ -286,8 +438,41 @@ def _foreign_number(cell: str) -> bool:
         return _number("".join(c for c in cell if c.isascii()).strip()) is not None
 
 
-def _is_label(cell: str) -> bool:
-    return _number(cell) is None
+def _decorated(cell: str) -> bool:
+    """Whether a cell that is not a plain number is one with decoration, or a
+    missing-value or logical token: a data cell, never a label."""
+    text = cell.strip()
+    if not text:
+        return False
+    if text.lower() in _TOKENS:
+        return True
+    text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
+    text = "".join(c for c in text if c not in _DECORATIONS
+                   and unicodedata.category(c) not in ("Sc", "Zs", "Cf"))
+    if not text:
+        return False
+    try:
+        float(text)  # takes non-ASCII digits
+        return True
+    except ValueError:
+        pass
+    if text[:2].lower() in ("0x", "+0", "-0") or text[:3].lower() in ("+0x", "-0x"):
+        try:
+            int(text, 16)
+            return True
+        except ValueError:
+            return False
+    return False
+
+
+def cell_kind(cell: str, number=_number) -> str:
+    """'blank', 'number', 'decorated' (a number with decoration, or NA/TRUE-like) or
+    'text' (genuine text, the only kind that makes a label or a header)."""
+    if not cell.strip():
+        return "blank"
+    if number(cell) is not None:
+        return "number"
+    return "decorated" if _decorated(cell) else "text"
 
 
 def _shown(text: str) -> str:
@@ -297,62 +482,196 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…")
 
 
-def _to_matrix(rows: list[_Row], missing: str) -> LoadedMatrix:
+# ----------------------------------------------------------- rows of cells -> a matrix
+
+@dataclass(frozen=True)
+class Places:
+    """How a format names a column and a cell in its messages."""
+
+    column: object  # (file column, 0-based; header label or None) -> str
+    cell: object  # (line or row, file column, label) -> str
+
+
+def _label_suffix(label):
+    return f" ({_shown(label)})" if label else ""
+
+
+CSV_PLACES = Places(
+    column=lambda c, label: f"column {c + 1}{_label_suffix(label)}",
+    cell=lambda line, c, label: f"line {line}, column {c + 1}{_label_suffix(label)}",
+)
+
+
+def _resolve(ref, names: list[str], what: str) -> int:
+    width = len(names)
+    if isinstance(ref, int):
+        if ref >= width:
+            raise ParameterError(f"{what} {ref} is out of range: the file has {width} "
+                                 f"column{'s' if width > 1 else ''} (0 to {width - 1})")
+        return ref
+    if ref in names:
+        return names.index(ref)
+    shown = ", ".join(_shown(n) for n in names[:8]) + (", …" if width > 8 else "")
+    raise ParameterError(f"{what} {ref!r} is not a name in the first row ({shown})")
+
+
+def _layout(rows: list[list[str]], quoted: list[bool], settings: dict, number, notes: list):
+    """(header?, the label column or None, the data columns) by the module's rules."""
+    first = rows[0]
+    names = [cell.strip() for cell in first]
+    dropped = sorted({_resolve(ref, names, "drop") for ref in settings["drop"]})
+    kept = [j for j in range(len(first)) if j not in dropped]
+    if dropped:
+        notes.append("left out: " + ", ".join(f"column {j + 1}" for j in dropped))
+    choice = settings["label_column"]
+    if choice == "auto":
+        label = _auto_label(rows, quoted, kept, number, notes) if len(kept) > 1 else None
+    elif choice is None:
+        label = None
+    else:
+        label = _resolve(choice, names, "label_column")
+        if label in dropped:
+            raise ParameterError(f"label_column {choice!r} is also in drop")
+        notes.append(f"column {label + 1} holds the row labels (chosen)")
+    data_cols = [j for j in kept if j != label]
+    if not data_cols:
+        raise CSVFormatError("no data columns are left once the label column and the "
+                             "dropped columns are taken out")
+    header = settings["header"]
+    if header == "auto":
+        header = _auto_header(rows, label, data_cols, number, notes)
+    else:
+        notes.append("the first row is a header (chosen)" if header else "no header (chosen)")
+    return header, label, data_cols
+
+
+def _auto_label(rows, quoted, kept, number, notes) -> int | None:
+    c = kept[0]
+    column = [cells[c] for cells in rows]
+    below = column[1:] or column
+    kinds = [cell_kind(cell, number) for cell in below]
+    if cell_kind(column[0], number) != "number" and "number" not in kinds and "text" in kinds:
+        example = below[kinds.index("text")]
+        notes.append(f"column {c + 1} holds the row labels: its cells are text "
+                     f"(such as {_shown(example)})")
+        return c
+    if column[0].strip() or len(rows) < 2:
+        return None
+    if is_written_index(column[1:], [rows[0][j] for j in kept[1:]], number):
+        notes.append(f"column {c + 1} holds the row labels: distinct whole numbers under an "
+                     "empty top-left cell, an index as pandas and R write it")
+        return c
+    if all(quoted[1:]):
+        notes.append(f"column {c + 1} holds the row labels: quoted cells under an empty "
+                     "top-left cell, R's row names")
+        return c
+    return None
+
+
+def _counting(cells: list[str]) -> bool:
+    """Whether ``cells`` spell 0, 1, 2, ... or 1, 2, 3, ... (digits only)."""
+    if not all(_DIGITS.fullmatch(cell.strip()) for cell in cells):
+        return False
+    values = [int(cell) for cell in cells]
+    return values[:1] in ([0], [1]) and values == list(range(values[0], values[0] + len(values)))
+
+
+def is_written_index(cells: list[str], names: list[str], number=_number) -> bool:
+    """Whether ``cells`` (below an empty top-left cell, beside the header ``names``) are an
+    index as pandas and R write it: whole numbers in digits, distinct, under a header
+    with text; or, under a header of numbers, counting from 0 or 1 like the header
+    (pandas' default ``,0,1`` above ``0,...``), so a blank cell at the top left of a
+    matrix of counts is not taken for one."""
+    if not cells or not all(_DIGITS.fullmatch(cell.strip()) for cell in cells):
+        return False
+    if any(cell_kind(name, number) == "text" for name in names):
+        return len(set(map(int, cells))) == len(cells)
+    return _counting(cells) and _counting(names)
+
+
+def _auto_header(rows, label, data_cols, number, notes) -> bool:
+    first = rows[0]
+    if label is not None and len(rows) > 1:
+        corner = first[label]
+        if not corner.strip():
+            notes.append("the first row is a header: its top-left cell is empty")
+            return True
+        if cell_kind(corner, number) == "text":
+            notes.append(f"the first row is a header: its first cell {_shown(corner)} is text "
+                         "above the row labels")
+            return True
+    kinds = [cell_kind(first[j], number) for j in data_cols]
+    if "decorated" not in kinds and "text" in kinds and (
+            kinds[0] == "text" or "number" not in kinds):
+        example = first[data_cols[kinds.index("text")]]
+        notes.append(f"the first row is a header: it holds text (such as {_shown(example)})")
+        return True
+    return False
+
+
+def interpret(rows: list[_Row], settings: dict, number=_number, places: Places = CSV_PLACES,
+              notes=()) -> LoadedMatrix:
+    """Rows of cell texts as a LoadedMatrix, by the module's detection rules.
+
+    Shared by the CSV reader and the spreadsheet reader (``places`` names cells
+    in each one's terms); ``number`` reads a cell with the file's decimal mark.
+    """
+    notes = list(notes)
     first = rows[0]
     # R's write.table leaves out the empty top-left cell: its header is one cell short.
     if (len(rows) > 1 and len(first.cells) + 1 == len(rows[1].cells)
-            and all(map(_is_label, first.cells)) and _is_label(rows[1].cells[0])):
-        first = rows[0] = _Row(first.line, ["", *first.cells])
+            and all(number(cell) is None for cell in first.cells)
+            and cell_kind(rows[1].cells[0], number) == "text"):
+        first = rows[0] = _Row(first.line, ["", *first.cells], first.quoted)
     width = len(first.cells)
     for row in rows:
         if len(row.cells) != width:
             raise CSVFormatError(f"ragged rows: line {row.line} has {len(row.cells)} cells, "
                                  f"expected {width} like line {first.line}")
-
-    # An index column: text in the first column of every row (the header's corner included).
-    has_index = (width > 1 and all(_is_label(row.cells[0]) for row in rows)
-                 and any(row.cells[0].strip() for row in rows[1:] or rows))
-    start = 1 if has_index else 0
-    names = first.cells[start:]
-    # A header: text (or blanks) in every data column of the first row, or pandas' empty corner.
-    has_header = ((has_index and not first.cells[0].strip())
-                  or (all(map(_is_label, names)) and any(name.strip() for name in names)))
-    if has_header and len(rows) == 1:
+    header, label, data_cols = _layout([row.cells for row in rows], [row.quoted for row in rows],
+                                       settings, number, notes)
+    if header and len(rows) == 1:
         raise CSVFormatError("the file has a header row but no data rows")
-    body = rows[1:] if has_header else rows
-    col_labels = tuple(name.strip() for name in names) if has_header else None
-    row_labels = tuple(row.cells[0].strip() for row in body) if has_index else None
+    body = rows[1:] if header else rows
+    col_labels = tuple(first.cells[j].strip() for j in data_cols) if header else None
+    row_labels = tuple(row.cells[label].strip() for row in body) if label is not None else None
+    label_header = first.cells[label].strip() if header and label is not None else None
 
     def column(j: int) -> str:
-        label = f" ({_shown(col_labels[j])})" if col_labels else ""
-        return f"column {j + start + 1}{label}"
+        return places.column(data_cols[j], col_labels[j] if col_labels else None)
 
     def where(i: int, j: int) -> str:
-        return f"line {body[i].line}, {column(j)}"
+        return places.cell(body[i].line, data_cols[j], col_labels[j] if col_labels else None)
 
-    values, mask = _convert(body, start, missing, where)
+    values, mask = _convert(body, data_cols, settings["missing"], number, where)
     if mask is not None:
         _check_mask(mask, body, column)
-    _check_values(values, body, start, where)
-    return LoadedMatrix(values, row_labels, col_labels, mask)
+    _check_values(values, body, data_cols, where)
+    return LoadedMatrix(values, row_labels, col_labels, mask, label_header, tuple(notes))
 
 
-def _convert(body: list[_Row], start: int, missing: str, where):
+def _convert(body: list[_Row], data_cols: list[int], missing: str, number, where):
     """Float64 values and the mask of non-blank cells (None unless missing='mask')."""
-    values = np.empty((len(body), len(body[0].cells) - start))
+    values = np.empty((len(body), len(data_cols)))
     mask = np.ones(values.shape, dtype=bool) if missing == "mask" else None
+    contiguous = data_cols == list(range(data_cols[0], data_cols[0] + len(data_cols)))
+    start, stop = data_cols[0], data_cols[-1] + 1
+    plain_numbers = number is _number
     for i, row in enumerate(body):
-        cells = row.cells[start:]
-        try:  # fast path: a row of plain finite numbers
-            numbers = list(map(float, cells))
-            joined = "".join(cells)
-            plain = math.isfinite(sum(numbers)) and joined.isascii() and "_" not in joined
-        except ValueError:
-            plain = False
+        cells = row.cells[start:stop] if contiguous else [row.cells[j] for j in data_cols]
+        plain = False
+        if plain_numbers:
+            try:  # fast path: a row of plain finite numbers
+                numbers = list(map(float, cells))
+                joined = "".join(cells)
+                plain = math.isfinite(sum(numbers)) and joined.isascii() and "_" not in joined
+            except ValueError:
+                plain = False
         if not plain:
             numbers = []
             for j, cell in enumerate(cells):
-                value = _cell_value(cell, missing, lambda: where(i, j))  # noqa: B023 (called now)
+                value = _cell_value(cell, missing, number,
+                                    lambda: where(i, j))  # noqa: B023 (called now)
                 if value is None:
                     mask[i, j] = False
                 numbers.append(0.0 if value is None else value)
@@ -360,25 +679,48 @@ def _convert(body: list[_Row], start: int, missing: str, where):
     return values, mask
 
 
-def _cell_value(cell: str, missing: str, where) -> float | None:
+def _hint(cell: str, number) -> str:
+    """Why a cell is not a number, when it looks like one."""
+    text = cell.strip()
+    if number is _number:
+        for sep, groups in _THOUSANDS_GROUPS.items():
+            if groups.fullmatch(text):
+                return (f" (thousands separators are never guessed: load with "
+                        f"thousands={sep!r} to read it as {text.replace(sep, '')})")
+        if _DECIMAL_COMMA.fullmatch(text):
+            return (f" (a decimal comma: load with decimal=',' to read it as "
+                    f"{text.replace(',', '.')}; it is detected only in ';' or tab separated "
+                    "files)")
+    elif _POINT_DECIMAL.fullmatch(text) and _number(text) is not None:
+        return " (a decimal point in a file read with decimal commas: load with decimal='.')"
+    if "\n" in cell or "\r" in cell:
+        return " (a quote left open runs it over several lines)"
+    if _foreign_number(cell):
+        char = next(c for c in cell if not c.isascii())
+        name = " ".join(filter(None, (f"U+{ord(char):04X}", unicodedata.name(char, ""))))
+        return (f" (it contains {name}: a number is written with ASCII digits, sign, "
+                "point and e only)")
+    if text.lower() in _TOKENS:
+        return (" (a missing-value or logical marker: leave missing cells blank and load "
+                "with missing='mask'; write logical values as 1 and 0)")
+    if _decorated(text):
+        return " (a number with decoration, such as a currency sign or %: write plain numbers)"
+    if text:
+        return (" (text: if the column holds labels, choose it as the label column "
+                "(label_column) or leave it out (drop))")
+    return ""
+
+
+def _cell_value(cell: str, missing: str, number, where) -> float | None:
     """The cell's finite value, None for a blank cell when allowed, else CSVFormatError."""
     if not cell.strip():
         if missing == "mask":
             return None
-        raise CSVFormatError(f"missing value (blank cell) at {where()}")
-    value = _number(cell)
+        raise CSVFormatError(f"missing value (blank cell) at {where()} (load with "
+                             "missing='mask' to fit around blank cells)")
+    value = number(cell)
     if value is None:
-        hint = ""
-        if _DECIMAL_COMMA.fullmatch(cell.strip()):
-            hint = " (decimal commas are not supported: use a point)"
-        elif "\n" in cell or "\r" in cell:
-            hint = " (a quote left open runs it over several lines)"
-        elif _foreign_number(cell):
-            char = next(c for c in cell if not c.isascii())
-            name = " ".join(filter(None, (f"U+{ord(char):04X}", unicodedata.name(char, ""))))
-            hint = (f" (it contains {name}: a number is written with ASCII digits, sign, "
-                    "point and e only)")
-        raise CSVFormatError(f"non-numeric cell {_shown(cell)} at {where()}{hint}")
+        raise CSVFormatError(f"non-numeric cell {_shown(cell)} at {where()}{_hint(cell, number)}")
     if not math.isfinite(value):
         why = "too large for float64" if cell.strip()[-1].isdigit() else "NaN or infinity"
         raise CSVFormatError(f"value {_shown(cell)} at {where()} is not finite ({why})")
@@ -399,12 +741,12 @@ def _check_mask(mask: np.ndarray, body: list[_Row], column) -> None:
                              f"lines {body[0].line} to {body[-1].line} is blank)")
 
 
-def _check_values(values: np.ndarray, body: list[_Row], start: int, where) -> None:
+def _check_values(values: np.ndarray, body: list[_Row], data_cols, where) -> None:
     negative = values < 0
     count = int(np.count_nonzero(negative))
     if count:
         i, j = np.unravel_index(int(np.argmax(negative)), values.shape)
-        cell = body[i].cells[start + j].strip()
+        cell = body[i].cells[data_cols[j]].strip()
         cell = cell if len(cell) <= _MAX_SHOWN else repr(float(values[i, j]))
         plural = "s" if count > 1 else ""
         raise CSVFormatError(f"{count:,} negative value{plural}; the first is {cell} at "
@@ -412,6 +754,123 @@ def _check_values(values: np.ndarray, body: list[_Row], start: int, where) -> No
     if not values.any():
         raise CSVFormatError("all entries are zero: nothing to factor")
 
+
+# ------------------------------------------------------------- the vectorised fast path
+
+def _fast(text: str, delimiter: str, decimal: str, settings: dict, notes: list):
+    """The matrix through pandas' C parser when the file is plain, else None.
+
+    Plain: no quotes in the body, '.' decimals, no thousands separator, no chosen
+    or dropped columns, and (checked on the whole file after parsing) the
+    layout the first lines suggest holds for every row, every value finite and
+    non-negative, not all zero.  Whatever is not plain returns None, and the
+    cell-by-cell reader gives the exact matrix or the located message.
+    """
+    if (decimal != "." or settings["thousands"] is not None or settings["drop"]
+            or settings["label_column"] not in ("auto", None)):
+        return None
+    sample, (first_start, first_end) = _sample(text, delimiter)
+    if len(sample) < 2 or any(len(cells) != len(sample[0][0]) for cells, _ in sample):
+        return None
+    width = len(sample[0][0])
+    notes = list(notes)
+    header, label, data_cols = _layout([c for c, _ in sample], [q for _, q in sample],
+                                       settings, _number, notes)
+    if label not in (None, 0) or data_cols != list(range(0 if label is None else 1, width)):
+        return None
+    body = text[first_end:] if header else text[first_start:]
+    if '"' in body:
+        return None
+    data = body.encode()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if label is None or _number(sample[-1][0][0]) is not None:  # numbers: no labels
+                if not data.isascii():
+                    return None
+                values = _read_numbers(data, delimiter, width)
+                if values is None:
+                    return None
+                row_labels = None
+                if label == 0:
+                    row_labels = _first_column_text(data, delimiter)
+                    if not is_written_index(list(row_labels), sample[0][0][1:]):
+                        return None
+                    values = values[:, 1:]
+            else:
+                values, row_labels = _read_labelled(data, delimiter, width)
+                if values is None:
+                    return None
+    except (ValueError, TypeError, IndexError, MemoryError, OverflowError):
+        return None
+    except Exception:  # pandas' own parser errors
+        return None
+    if row_labels is not None and len(row_labels) != values.shape[0]:
+        return None
+    if not values.size or not np.isfinite(values).all() or (values < 0).any() or not values.any():
+        return None
+    first = sample[0][0]
+    col_labels = tuple(first[j].strip() for j in data_cols) if header else None
+    label_header = first[0].strip() if header and label is not None else None
+    mask = np.ones(values.shape, bool) if settings["missing"] == "mask" else None
+    return LoadedMatrix(np.ascontiguousarray(values, dtype=np.float64), row_labels, col_labels,
+                        mask, label_header, tuple(notes))
+
+
+def _pandas_csv(data: bytes, delimiter: str, **options):
+    import pandas as pd
+    return pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, na_filter=False,
+                       skipinitialspace=True, engine="c", quoting=csv.QUOTE_NONE,
+                       **options)
+
+
+def _read_numbers(data: bytes, delimiter: str, width: int):
+    """The (n, width) numbers of a quote-free ASCII body, or None if a row is not
+    ``width`` plain numbers."""
+    if width <= _FAST_TABLE_MAX_WIDTH:
+        frame = _pandas_csv(data, delimiter, dtype=np.float64)
+        return frame.to_numpy(np.float64) if frame.shape[1] == width else None
+    # Wide rows: one column of cells, after checking that every line has width cells.
+    flat = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    codes = np.frombuffer(flat, np.uint8)
+    ends = np.flatnonzero(codes == 10)
+    if not flat.endswith(b"\n"):
+        ends = np.append(ends, len(flat))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    filled = ends > starts
+    delimiters = np.flatnonzero(codes == ord(delimiter))
+    counts = np.searchsorted(delimiters, ends) - np.searchsorted(delimiters, starts)
+    if (counts[filled] != width - 1).any():
+        return None
+    n = int(filled.sum())
+    del codes, ends, starts, filled, delimiters, counts
+    column = _pandas_csv(flat.replace(delimiter.encode(), b"\n"), delimiter, dtype=np.float64)
+    if column.shape != (n * width, 1):
+        return None
+    return column.to_numpy(np.float64).reshape(n, width)
+
+
+def _first_column_text(data: bytes, delimiter: str) -> tuple[str, ...]:
+    frame = _pandas_csv(data, delimiter, usecols=[0], dtype=object)
+    return tuple(str(cell).strip() for cell in frame[0].tolist())
+
+
+def _read_labelled(data: bytes, delimiter: str, width: int):
+    """Text labels in the first column and numbers in the rest, or (None, None)."""
+    from collections import defaultdict
+    if width > _FAST_TABLE_MAX_WIDTH:
+        return None, None
+    frame = _pandas_csv(data, delimiter, dtype=defaultdict(lambda: np.float64, {0: object}))
+    if frame.shape[1] != width:
+        return None, None
+    labels = [str(cell).strip() for cell in frame[0].tolist()]
+    if any(_number(label) is not None for label in labels):
+        return None, None  # a number among the labels: the careful reader decides
+    values = frame.iloc[:, 1:].to_numpy(np.float64)
+    return values, tuple(labels)
+
+
+# ------------------------------------------------------------------------- export
 
 def neutralise_label(label) -> str:
     """``label`` as text, with a leading ``'`` if a spreadsheet could run it as a formula.
@@ -426,7 +885,8 @@ def to_csv_bytes(matrix, row_labels=None, col_labels=None) -> bytes:
     """``matrix`` as UTF-8 CSV: exact numbers (``repr``), neutralised labels.
 
     With ``col_labels`` the first line is a header; with ``row_labels`` the first
-    column holds them (and the header's top-left cell is empty).  With neither,
+    column holds them, the header's top-left cell is empty, and a header is written
+    even without ``col_labels`` (the columns numbered from 1).  With neither,
     the output is plain numbers.  NaN is written as a blank cell (what
     ``load_csv(missing="mask")`` reads as missing).  ``load_csv`` reads the
     result back bit for bit, with the same labels when they are not numeric,
@@ -443,6 +903,9 @@ def to_csv_bytes(matrix, row_labels=None, col_labels=None) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)  # CRLF ends rows; CR or LF in a label is quoted
     corner = [] if row_labels is None else [""]
+    if row_labels is not None and col_labels is None:
+        # Without a header a text first label would read back as a header's corner.
+        col_labels = [str(j + 1) for j in range(values.shape[1])]
     if col_labels is not None:
         writer.writerow(corner + [neutralise_label(label) for label in col_labels])
     for i, row in enumerate(values.tolist()):

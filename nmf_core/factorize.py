@@ -8,17 +8,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
 from .result import NMFResult, Snapshots
-from .solvers import (
-    MASKED_METHODS,
-    join_or,
-    solver_class,
-    squared_residuals,
-)
+from .solvers import MASKED_METHODS, SOLVERS, join_or, solver_class
+from .sparse.check import check_sparse, is_sparse
 from .sparse.masked import FilledMatrix, empty_note, observed_input
 
 DIVERGENCE_FACTOR = 1e6
@@ -245,32 +242,38 @@ def factorize(
             M[observed.rows, observed.cols] = True
     elif missing != "zero":
         raise ParameterError(f"missing must be 'zero' or 'unstored'; got {missing!r}")
+    elif is_sparse(X):
+        if not solver_class(params["method"]).sparse:
+            takes = join_or(name for name, cls in SOLVERS.items() if cls.sparse)
+            raise ParameterError(
+                f"method {params['method']!r} does not take a sparse X; use {takes}, or "
+                "pass X.toarray() if n×m fits in memory")
+        X = check_sparse(X, k)
     else:
         X = check_matrix(X, k)
+    data = None if X is None else as_data_matrix(X)  # from here on X is reached via the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
-    scale = observed.max if observed is not None else float(X.max())
-    Xs = None if X is None else X / scale
-    observed_s = None if observed is None else observed.divided(scale)
+    scale = observed.max if observed is not None else data.max()
+    Xs = None if data is None else data.divided(scale)
+    observed = None if observed is None else observed.divided(scale)  # one copy kept
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
-        W, H = _check_init(init, observed if X is None else X, k, R, scale)
+        W, H = _check_init(init, observed if data is None else data, k, R, scale)
     elif observed is None:
         W, H = INITS[params["init"]](Xs, k, rngs)
     elif M is not None:  # start from X with missing cells at the observed mean
-        W, H = INITS[params["init"]](np.where(M, Xs, Xs[M].mean()), k, rngs)
+        dense = Xs.dense()
+        W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
     else:  # the same, as an operator: nothing n×m is formed
-        W, H = INITS[params["init"]](FilledMatrix(observed_s), k, rngs)
+        W, H = INITS[params["init"]](FilledMatrix(observed), k, rngs)
     solver = solver_class(params["method"], masked=observed is not None)(
-        Xs, params, rngs, mask=observed_s)
+        Xs, params, rngs, mask=observed)
     if observed is None:
-        def residuals(W, H):
-            return squared_residuals(Xs, W, H)
-        x_sq = float(np.vdot(Xs, Xs))
+        residuals, x_sq = Xs.squared_residuals, Xs.squared_norm()
     else:
-        residuals, x_sq = observed_s.squared_residuals, observed_s.x_sq
-
+        residuals, x_sq = observed.squared_residuals, observed.x_sq
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
@@ -335,7 +338,7 @@ def factorize(
     if observed is not None:
         params["empty_rows"] = int(observed.empty.sum())
         params["empty_cols"] = int(observed.T.empty.sum())
-    return _finish(Xs, observed_s, scale, W, H, curves, clock, lengths, diverged, params,
+    return _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
                    started, stop_reason, recorder)
 
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sparse.check import is_sparse
+from .datamatrix import as_data_matrix
 
 
 def random_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:
     """Uniform entries scaled so that A S has X's mean: ``A, S ~ U(0, √(mean(X)/k))``.
 
-    Each restart draws A, then S, from its own Generator.
+    Each restart draws A, then S, from its own Generator.  X is anything
+    :func:`~nmf_core.datamatrix.as_data_matrix` takes (a scipy.sparse matrix too).
     """
+    X = as_data_matrix(X)
     n, m = X.shape
     scale = np.sqrt(X.mean() / k)
     W = np.stack([scale * rng.random((n, k)).T for rng in rngs])
@@ -23,38 +25,14 @@ def random_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(W), H
 
 
-def _leading_svd(X, k: int, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The k leading singular triplets: exact for small X, randomized (Halko et al.) above.
-
-    A data matrix that knows how (a sparse X, a masked X filled at its observed mean)
-    answers itself, through its own products (:mod:`nmf_core.sparse.matrix`).
-    """
-    if is_sparse(X):
-        from .sparse.matrix import SparseMatrix
-
-        X = SparseMatrix(X)
-    if hasattr(X, "leading_singular_triplets"):
-        return X.leading_singular_triplets(k, rng)
-    if min(X.shape) <= 300:
-        U, s, Vt = np.linalg.svd(X, full_matrices=False)
-        return U[:, :k], s[:k], Vt[:k]
-    sketch = X @ rng.standard_normal((X.shape[1], k + 10))
-    for _ in range(4):  # power iterations, re-orthonormalised
-        Q, _r = np.linalg.qr(sketch)
-        Q, _r = np.linalg.qr(X.T @ Q)
-        sketch = X @ Q
-    Q, _r = np.linalg.qr(sketch)
-    Ub, s, Vt = np.linalg.svd(Q.T @ X, full_matrices=False)
-    return (Q @ Ub)[:, :k], s[:k], Vt[:k]
-
-
 def nndsvd_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:
     """NNDSVD (Boutsidis & Gallopoulos 2008), zeros filled with mean(X) as in NNDSVDa.
 
     Deterministic for a given X (the randomized SVD used above 300 rows and
     columns draws from a Generator seeded with 0), so every restart starts here.
     """
-    U, s, Vt = _leading_svd(X, k, np.random.default_rng(0))
+    X = as_data_matrix(X)  # its own SVD: exact, randomized or (sparse) svds
+    U, s, Vt = X.leading_singular_triplets(k, np.random.default_rng(0))
     n, m = X.shape
     A, S = np.zeros((n, k)), np.zeros((k, m))
     A[:, 0] = np.sqrt(s[0]) * np.abs(U[:, 0])

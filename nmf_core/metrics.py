@@ -33,9 +33,14 @@ def relative_error(X, A, S, mask=None) -> float:
 
     Scale-free: X, A and S are scaled to max 1 before anything is squared, so the
     value is the same for X times any factor from 1e-300 to 1e300 (with A or S
-    scaled alike), with no overflow or underflow.
+    scaled alike), with no overflow or underflow.  X may be a
+    :class:`~nmf_core.datamatrix.DataMatrix`.
     """
-    X = np.asarray(X, dtype=float)
+    from .datamatrix import DataMatrix, DenseMatrix
+
+    if isinstance(X, DataMatrix) and not isinstance(X, DenseMatrix):
+        return _data_relative_error(X, A, S, mask)
+    X = X.dense() if isinstance(X, DenseMatrix) else np.asarray(X, dtype=float)
     A, S = np.asarray(A, dtype=float), np.asarray(S, dtype=float)
     c, a, b = _peak(X if mask is None else X[np.asarray(mask, dtype=bool)]), _peak(A), _peak(S)
     with np.errstate(over="ignore", under="ignore"):
@@ -45,6 +50,20 @@ def relative_error(X, A, S, mask=None) -> float:
     if mask is not None:
         residual, Xc = residual[mask], Xc[mask]
     return float(np.linalg.norm(residual) / np.linalg.norm(Xc))
+
+
+def _data_relative_error(data, A, S, mask) -> float:
+    """relative_error for a non-dense DataMatrix, through the seam (X scaled to max 1
+    first, as above, and the factors to a balanced scale)."""
+    if mask is not None:
+        raise ValueError("a mask needs a dense X")
+    A, S = np.asarray(A, dtype=float), np.asarray(S, dtype=float)
+    c, a, b = data.max(), _peak(A), _peak(S)
+    scaled = data.divided(c)
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = (a / c) * b
+    W, H = (A / a).T[None] * np.sqrt(ratio), (S / b)[None] * np.sqrt(ratio)
+    return float(np.sqrt(max(scaled.squared_residuals(W, H)[0], 0.0) / scaled.squared_norm()))
 
 
 def negative_count(*matrices) -> int:

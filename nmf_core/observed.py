@@ -10,13 +10,15 @@ fitted by minimising, over the observed cells only,
     Σ_obs (r_ij − b_ij − W_i·H_j)² + reg · (Σ_i n_i ‖W_i‖² + Σ_j m_j ‖H_j‖²)
                                   + reg_bias · (Σ_i bu_i² + Σ_j bi_j²)
 
-where n_i and m_j count the observed cells of row i and column j.  So ``reg`` is
+where n_i and m_j count the observed cells of row i and column j (k = 0 with
+``biased=True`` is the baseline alone).  So ``reg`` is
 λ *per observed value* (weighted-λ regularisation, Zhou et al. 2008): a row's
 factor is shrunk by the same share whether it has 5 ratings or 500.  ``reg_bias``
 is absolute: a bias is the mean of its row's residuals damped by ``reg_bias``
 pseudo-observations of 0 (a row with 2 ratings moves little from the global
-mean μ, one with 500 almost fully).  μ is the mean observed value and is not
-regularised.
+offset μ, one with 500 almost fully).  μ starts at the mean observed value and
+is fitted with the rest, unregularised, so the biased model contains the
+unbiased one (μ = 0, no biases) and never fits worse for having biases.
 
 Only W and H are kept non-negative: they are the parts-based explanation (a
 user's taste for a factor, a film's share of it), which must add up rather than
@@ -61,10 +63,11 @@ class ObservedFit:
     """A model fitted to observed cells.
 
     ``W`` (n, k) and ``H`` (m, k) are ≥ 0; ``user_bias`` (n,), ``item_bias``
-    (m,) and ``global_mean`` are zero unless ``biased``.  ``objective`` holds the
-    objective after each outer iteration, ``train_rmse`` the root mean squared
-    residual on the observed cells at the end.  ``empty_rows``/``empty_cols``
-    count rows and columns with no observed cell (their factors are zero).
+    (m,) and ``global_mean`` (the fitted offset μ) are zero unless ``biased``.
+    ``objective`` holds the objective after each outer iteration,
+    ``train_rmse`` the root mean squared residual on the observed cells at the
+    end.  ``empty_rows``/``empty_cols`` count rows and columns with no observed
+    cell (their factors are zero).
     """
 
     W: np.ndarray
@@ -172,7 +175,7 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
 
     started = time.perf_counter()
     rows, cols, values, n, m = _check_triples(rows, cols, values, shape)
-    for name, value, low in (("k", k, 1), ("niter", niter, 1), ("inner", inner, 1)):
+    for name, value, low in (("k", k, 0), ("niter", niter, 1), ("inner", inner, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ParameterError(f"{name} must be a whole number >= {low}; got {value!r}")
     for name, value in (("reg", reg), ("reg_bias", reg_bias), ("tol", tol)):
@@ -203,7 +206,7 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
 
     rng = np.random.default_rng(seed)
     Wt = np.zeros((k, n))  # factors stored one per row, contiguous
-    scale = np.sqrt(max(float(np.mean(np.abs(R))), 1e-12) / k)
+    scale = np.sqrt(max(float(np.mean(np.abs(R))), 1e-12) / max(k, 1))
     Ht = rng.random((k, m)) * scale
     Ht[:, col_count == 0] = 0.0
     bu, bi = np.zeros(n), np.zeros(m)

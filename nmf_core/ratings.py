@@ -37,8 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .csvio import MIB, _decode, _line_breaks, _read_bytes, _reject_binary, _shown
+from .csvio import _decode, _line_breaks, _reject_binary, _shown
 from .errors import CSVFormatError, ParameterError
+from .importing import MIB, read_bytes
 
 DEFAULT_MAX_ENTRIES = 20_000_000  # stored entries (ratings, triples) read at most
 # The byte limit follows from the entry limit: 40 bytes a line is room for
@@ -121,7 +122,7 @@ def load_ratings(source, *, scale=None, max_entries: int = DEFAULT_MAX_ENTRIES,
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ParameterError(f"{name} must be a whole number >= 1; got {value!r}")
     scale = check_scale(scale)
-    raw = _read_bytes(source, max_bytes)
+    raw = read_bytes(source, max_bytes)
     _reject_binary(raw)
     entries = _line_breaks(raw) + (not raw.endswith((b"\n", b"\r")))
     if entries > max_entries:

@@ -37,9 +37,9 @@ def python_code(source: str, params: dict, csv: bool = False, missing: bool = Fa
 
 
 def cli_command(source: str, params: dict, missing: bool = False) -> str:
-    """The ``python -m nmf_core factor`` line for the same run (``missing``: a CSV's
+    """The ``python3 -m nmf_core factor`` line for the same run (``missing``: a CSV's
     blank cells are missing values)."""
-    words = ["python", "-m", "nmf_core", "factor", source, "--k", str(params["k"]),
+    words = ["python3", "-m", "nmf_core", "factor", source, "--k", str(params["k"]),
              "--method", params["method"]]
     if missing:
         words.append("--missing")

@@ -72,10 +72,19 @@ def test_header_row():
     assert loaded.values.tolist() == GRID
 
 
-def test_index_column():
-    loaded = load("a,1,2\nb,3,4\n")
+def test_index_column_without_header():
+    loaded = load("a,1,2\nb,3,4\n", header=False)
     assert loaded.row_labels == ("a", "b") and loaded.col_labels is None
     assert loaded.values.tolist() == GRID
+
+
+def test_a_text_corner_above_text_labels_makes_a_header():
+    # Rule: the first row is a header when its first cell is text above text labels
+    # (id,2019,2020), even if its other cells are numbers.
+    loaded = load("id,2019,2020\nx,1,2\ny,3,4\n")
+    assert loaded.row_labels == ("x", "y") and loaded.col_labels == ("2019", "2020")
+    assert loaded.label_header == "id" and loaded.values.tolist() == GRID
+    assert any("text above the row labels" in note for note in loaded.notes)
 
 
 @pytest.mark.parametrize("corner", ["", "hour", '""'])
@@ -109,7 +118,7 @@ def test_single_row():
 
 
 def test_labels_may_hold_delimiters_and_quotes_when_quoted():
-    loaded = load('"Smith, J",1,2\n"say ""hi""",3,4\n')
+    loaded = load('"Smith, J",1,2\n"say ""hi""",3,4\n', header=False)
     assert loaded.row_labels == ("Smith, J", 'say "hi"')
 
 
@@ -171,7 +180,7 @@ def test_mask_rejects_an_empty_row_column_or_matrix(text, needle):
      ["non-numeric", "'abc'", "line 4, column 3 ('Tue')"]),
     ("1,2\n3,abc\n", ["non-numeric", "'abc'", "line 2, column 2"]),
     ("1,2\n\n3,x\n4,y\n", ["'x'", "line 3, column 2"]),  # the first of two, blank line counted
-    ("1;2,5\n3;4\n", ["'2,5'", "line 1, column 2", "decimal comma"]),
+    ('1,"2,5"\n3,4\n', ["'2,5'", "line 1, column 2", "decimal comma", "decimal=','"]),
     ('1,"2\n3,4\n', ["line 1, column 2", "quote"]),
     ("1,2\n3,\n", ["missing value", "blank", "line 2, column 2"]),
     ("1,2\n3,  \n", ["missing value", "line 2, column 2"]),
@@ -248,7 +257,7 @@ def test_an_unclosed_quote_is_named_where_it_opens(data, place):
 def test_closed_and_stray_quotes_are_not_called_unclosed():
     assert load('"1","2"\n3,"4"\n').values.tolist() == GRID
     assert "unclosed" not in error('1,2\n3,a"b\n')  # a quote inside a cell is text
-    assert "unclosed" not in error('"x"y,2\n3,4\n')
+    assert "unclosed" not in error('1,2\n"x"y,4\n')
 
 
 @pytest.mark.parametrize("cell,shown,name", [
@@ -364,7 +373,10 @@ def test_round_trip_is_exact(rows, cols):
     matrix[1, 1] = 0.0
     loaded = load(to_csv_bytes(matrix, rows, cols))
     assert loaded.values.tobytes() == matrix.tobytes()
-    assert loaded.row_labels == rows and loaded.col_labels == cols
+    # With row labels the header is always written (numbered columns if unnamed), so a
+    # text first label is never taken for a header's corner.
+    expected_cols = ("1", "2") if rows is not None and cols is None else cols
+    assert loaded.row_labels == rows and loaded.col_labels == expected_cols
 
 
 def test_round_trip_of_awkward_labels():
@@ -401,3 +413,161 @@ def test_export_checks_its_arguments():
         to_csv_bytes([1.0, 2.0])
     with pytest.raises(ValueError, match="row_labels has 1 labels for 2 rows"):
         to_csv_bytes(np.ones((2, 2)), row_labels=["a"])
+
+
+# Detection rules (each documented in csvio's docstring and the README) ----------------
+
+def test_rule_pandas_index_under_an_empty_corner_is_labels():
+    pd = pytest.importorskip("pandas")
+    loaded = load(pd.DataFrame(GRID, columns=["a", "b"]).to_csv())  # ",a,b" / "0,1.0,2.0"
+    assert loaded.values.tolist() == GRID and loaded.row_labels == ("0", "1")
+    assert loaded.col_labels == ("a", "b") and "pandas and R" in " ".join(loaded.notes)
+
+
+def test_rule_r_write_csv_index_and_quoted_row_names_are_labels():
+    loaded = load('"","a","b"\n"1",1,2\n"2",3,4\n')
+    assert loaded.row_labels == ("1", "2") and loaded.values.tolist() == GRID
+    loaded = load('"","a","b"\n"0.5",1,2\n"7",3,4\n')  # quoted under an empty corner
+    assert loaded.row_labels == ("0.5", "7") and "R's row names" in " ".join(loaded.notes)
+
+
+@pytest.mark.parametrize("text", [
+    ",a,b\n0.5,1,2\n0.7,3,4\n",  # not whole numbers
+    ",a,b\n1,1,2\n1,3,4\n",  # not distinct
+])
+def test_rule_a_numeric_first_column_that_is_no_index_stays_data(text):
+    assert load(text).values.shape == (2, 3) and load(text).row_labels is None
+
+
+def test_rule_a_blank_corner_in_a_matrix_of_counts_is_still_an_error():
+    assert "missing value" in error(",5,3\n2,4,1\n7,0,3\n")
+
+
+@pytest.mark.parametrize("cell", ["$5", "5%", '"1,000"', "NA", "N/A", "TRUE", "0x10", "1_000",
+                                  "\u00a05", "\uff15", "\u22121", "-", "null"])
+def test_rule_decorated_numbers_in_the_first_column_are_data_with_a_located_error(cell):
+    message = error(f"price,qty\n{cell},2\n7,4\n")
+    assert "line 2, column 1 ('price')" in message, message
+    message = error(f"price,qty\n{cell},2\n$7,4\n")  # every cell of the column decorated
+    assert "line 2, column 1" in message, message
+
+
+def test_rule_genuine_text_labels_may_mix_with_decorated_ones():
+    loaded = load("name,x\nsodium,1\nNA,2\n")
+    assert loaded.row_labels == ("sodium", "NA")
+
+
+def test_rule_a_numeric_header_above_text_labels_is_a_header():
+    loaded = load("id,2019,2020\nx,1,2\ny,3,4\n")
+    assert loaded.col_labels == ("2019", "2020") and loaded.values.tolist() == GRID
+
+
+def test_rule_a_word_among_numbers_in_the_first_row_is_an_error_not_a_header():
+    assert "'x' at line 1, column 3" in error("1,2,x\n3,4,5\n")
+
+
+@pytest.mark.parametrize("boms", [0, 1, 2, 3])
+def test_rule_any_number_of_boms_gives_the_same_matrix(boms):
+    loaded = load(b"\xef\xbb\xbf" * boms + b"a,b\n1,2\n3,4\n")
+    assert loaded.col_labels == ("a", "b") and loaded.values.tolist() == GRID
+
+
+@pytest.mark.parametrize("text", ["a;b\n1,5;2,5\n3;4\n", "a\tb\n1,5\t2,5\n3\t4\n",
+                                  "sep=;\na;b\n1,5;2,5\n3;4\n", "sep=;\r\n1,5;2,5\r\n3;4\r\n"])
+def test_rule_decimal_commas_with_semicolon_or_tab_and_excel_sep_line(text):
+    loaded = load(text)
+    assert loaded.values.tolist() == [[1.5, 2.5], [3.0, 4.0]]
+
+
+def test_rule_decimal_commas_are_never_read_with_a_comma_delimiter():
+    loaded = load("1,5\n2,5\n3,25\n")
+    assert loaded.values.shape == (3, 2) and "decimal=','" in loaded.notes[-1]
+    assert load("1,5\n2,5\n3,25\n", decimal=",").values.tolist() == [[1.5], [2.5], [3.25]]
+
+
+def test_rule_a_point_in_a_decimal_comma_file_is_named():
+    assert "decimal='.'" in error("a;b\n1,5;2.5\n", decimal=",")
+
+
+def test_rule_thousands_are_never_guessed():
+    message = error('a,b\n"2,000",1\n')
+    assert "thousands separators are never guessed" in message
+    assert "thousands=','" in message and "2000" in message
+    assert load('a,b\n"2,000",1\n', thousands=",").values.tolist() == [[2000.0, 1.0]]
+    assert load("a;b\n1.234.567,5;1\n", thousands=".", decimal=",").values[0, 0] == 1234567.5
+    assert "non-numeric" in error('a,b\n"2,00",1\n', thousands=",")  # not groups of three
+
+
+def test_excel_sep_line_keeps_line_numbers():
+    assert "line 3, column 2" in error("sep=;\na;b\n1;x\n")
+
+
+# Import settings ----------------------------------------------------------------------
+
+def test_a_numeric_label_column_can_be_chosen_by_number_or_name():
+    text = "label,p0,p1\n3,1,2\n5,3,4\n"
+    for choice in (0, "label"):
+        loaded = load(text, label_column=choice)
+        assert loaded.row_labels == ("3", "5") and loaded.label_header == "label"
+        assert loaded.values.tolist() == GRID and loaded.col_labels == ("p0", "p1")
+
+
+def test_a_text_label_in_the_last_column_is_refused_with_advice_then_chosen():
+    text = "a,b,cls\n1,2,x\n3,4,y\n"
+    assert "label_column" in error(text)
+    loaded = load(text, label_column="cls")
+    assert loaded.row_labels == ("x", "y") and loaded.values.tolist() == GRID
+    assert load(text, drop=[2]).row_labels is None
+
+
+def test_dropped_columns_are_not_read():
+    loaded = load("id,a,b,cls\n7,1,2,x\n9,3,4,y\n", drop=["id", 3])
+    assert loaded.values.tolist() == GRID and loaded.col_labels == ("a", "b")
+
+
+def test_transpose_swaps_values_labels_and_mask():
+    loaded = load(",a,b\nx,1,\ny,3,4\n", transpose=True, missing="mask")
+    assert loaded.values.tolist() == [[1.0, 3.0], [0.0, 4.0]]
+    assert loaded.row_labels == ("a", "b") and loaded.col_labels == ("x", "y")
+    assert loaded.mask.tolist() == [[True, True], [False, True]]
+
+
+@pytest.mark.parametrize("scale,divisors", [("max", [3.0, 8.0]), ("mean", [2.0, 5.0])])
+def test_scaling_divides_each_column_and_keeps_the_divisors(scale, divisors):
+    loaded = load("a,b\n1,2\n3,8\n", scale=scale)
+    assert loaded.column_scale.tolist() == divisors
+    assert np.array_equal(loaded.values * loaded.column_scale, [[1.0, 2.0], [3.0, 8.0]])
+
+
+def test_scaling_leaves_an_all_zero_column_at_zero():
+    loaded = load("a,b\n1,0\n3,0\n", scale="max")
+    assert loaded.values[:, 1].tolist() == [0.0, 0.0] and loaded.column_scale[1] == 1.0
+
+
+@pytest.mark.parametrize("options,needle", [
+    ({"label_column": 5}, "out of range"), ({"drop": ["nope"]}, "not a name"),
+    ({"scale": "log"}, "scale"), ({"decimal": ";"}, "decimal"), ({"header": "yes"}, "header"),
+    ({"label_column": 0, "drop": [0]}, "also in drop"), ({"thousands": ",", "decimal": ","},
+                                                         "differ"),
+])
+def test_bad_import_settings_are_parameter_errors(options, needle):
+    with pytest.raises(ParameterError, match=needle):
+        load("a,b,c\n1,2,3\n", **options)
+
+
+def test_the_sha256_of_the_input_bytes_is_kept():
+    import hashlib
+    data = b"a,b\n1,2\n"
+    assert load(data).sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_large_file_takes_the_fast_path_with_the_same_result(monkeypatch):
+    rows = "".join(f"r{i},{i % 7}.5,{i}\n" for i in range(3000))
+    text = "name,a,b\n" + rows
+    fast = load(text)
+    monkeypatch.setattr(csvio, "FAST_PATH_MIN_CHARS", 10**9)
+    careful = load(text)
+    assert fast.values.tobytes() == careful.values.tobytes()
+    assert fast.row_labels == careful.row_labels and fast.col_labels == careful.col_labels
+    monkeypatch.setattr(csvio, "FAST_PATH_MIN_CHARS", 0)
+    assert "line 3002, column 3" in error(text + "r,1,x\n")

@@ -6,12 +6,14 @@ Profiles: NMF_HYPOTHESIS_PROFILE=ci (default, in the test command), dev, nightly
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nmf_core import PARAMS, factorize
 from nmf_core.metrics import relative_error
 
+pytestmark = pytest.mark.fuzz  # hundreds of examples: left out of the quick subset
 settings.register_profile("dev", max_examples=30, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", max_examples=400, deadline=None,

@@ -117,7 +117,7 @@ def test_bad_cells_are_one_line_errors(change, message):
         fit_observed(rows, cols, values, (30, 20), 2)
 
 
-@pytest.mark.parametrize("options", [{"k": 0}, {"reg": -1.0}, {"niter": 1.5},
+@pytest.mark.parametrize("options", [{"k": -1}, {"reg": -1.0}, {"niter": 1.5},
                                      {"reg_bias": float("nan")}, {"shape": (0, 3)}])
 def test_bad_settings_are_parameter_errors(options):
     _, _, rows, cols, values, _ = planted(n=30, m=20, seed=6)

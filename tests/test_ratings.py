@@ -82,7 +82,7 @@ def test_duplicates_keep_the_last_rating_and_are_counted():
     ("just one field\nanother\n", "line 2 has 1 field(s); a ratings line is user, item"),
     ("\n \n", "the file is empty"),
     ("user,item,rating\n", "header line but no ratings"),
-    (b"PK\x03\x04rest", "not a text CSV (it looks like an Excel workbook"),
+    (b"PK\x03\x04rest", "not a text CSV (it looks like a ZIP archive"),
     (b"a,x,1\nb,y,\xff\n", "not UTF-8 text: invalid byte 0xFF at line 2"),
 ])
 def test_bad_input_is_one_located_line(text, message):

@@ -39,8 +39,8 @@ def test_python_and_cli_reproduce_the_run(tmp_path):
 
     out = tmp_path / "out"
     command = cli_command(SPEC, params) + f" --json --out {out}"
-    assert command.startswith("python -m nmf_core factor")
-    proc = subprocess.run(command.replace("python", sys.executable, 1), shell=True,
+    assert command.startswith("python3 -m nmf_core factor")
+    proc = subprocess.run(command.replace("python3", sys.executable, 1), shell=True,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rel_error"] == expected.rel_error
@@ -76,7 +76,7 @@ def test_masked_csv_code_reproduces_the_run(tmp_path):
 
     command = cli_command(str(path), params, missing=True) + " --json"
     assert "--missing" in command
-    proc = subprocess.run(command.replace("python", sys.executable, 1), shell=True,
+    proc = subprocess.run(command.replace("python3", sys.executable, 1), shell=True,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rel_error"] == expected.rel_error

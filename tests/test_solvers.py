@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from nmf_core.datamatrix import DenseMatrix
 from nmf_core.solvers import (
     gram,
     gram_squared_residuals,
@@ -21,6 +22,7 @@ from nmf_core.solvers import (
 rng = np.random.default_rng(42)
 R, k, n, m = 3, 4, 9, 7
 X = rng.random((n, m))
+DX = DenseMatrix(X)  # the data-matrix seam the solvers reach X through
 W0 = rng.random((R, k, n))
 H0 = rng.random((R, k, m))
 
@@ -37,18 +39,18 @@ def test_gram_identity_matches_direct_residual():
 
 def test_least_squares_matches_lstsq_then_projection():
     H = H0.copy()
-    least_squares_columns(H, W0, X, None, nonnegative=False)
+    least_squares_columns(H, W0, DX, None, nonnegative=False)
     for r in range(R):
         expected = np.linalg.lstsq(W0[r].T, X, rcond=None)[0]
         assert np.allclose(H[r], expected)
-    least_squares_columns(H, W0, X, None, nonnegative=True)
+    least_squares_columns(H, W0, DX, None, nonnegative=True)
     assert np.allclose(H, np.maximum(H, 0)) and (H >= 0).all()
 
 
 def test_least_squares_single_column_touches_only_that_column():
     H = H0.copy()
     cols = np.array([0, 3, 6])
-    least_squares_columns(H, W0, X, cols, nonnegative=False)
+    least_squares_columns(H, W0, DX, cols, nonnegative=False)
     for r, j in enumerate(cols):
         expected = np.linalg.lstsq(W0[r].T, X[:, j], rcond=None)[0]
         assert np.allclose(H[r, :, j], expected)
@@ -60,7 +62,7 @@ def test_least_squares_survives_rank_deficient_factor():
     W = W0.copy()
     W[:, 1] = 0.0  # a zero column of A: S S^T would be singular
     H = H0.copy()
-    least_squares_columns(H, W, X, None, nonnegative=True)
+    least_squares_columns(H, W, DX, None, nonnegative=True)
     assert np.isfinite(H).all()
 
 
@@ -72,7 +74,7 @@ def test_least_squares_mixes_direct_and_pseudo_inverse_restarts():
     W[2, 3] = W[2, 0] * (1 + 1e-9)  # restart 2: two nearly equal columns
     for cols in (None, np.array([0, 3, 6])):
         H = H0.copy()
-        least_squares_columns(H, W, X, cols, nonnegative=False)
+        least_squares_columns(H, W, DX, cols, nonnegative=False)
         for r in range(R):
             target = X if cols is None else X[:, cols[r]]
             expected = np.linalg.lstsq(W[r].T, target, rcond=None)[0]
@@ -130,7 +132,7 @@ def test_weighted_picks_follow_the_weights_and_skip_zeros():
 def test_one_kaczmarz_step_lands_on_the_chosen_hyperplane():
     H = H0.copy()
     u = np.full((R, 1, m), 0.5)
-    rows = kaczmarz_columns(H, W0, X, None, u, "norm", nonnegative=False)
+    rows = kaczmarz_columns(H, W0, DX, None, u, "norm", nonnegative=False)
     for r in range(R):
         for j in range(m):
             i = rows[r, 0, j]
@@ -143,7 +145,7 @@ def test_kaczmarz_skips_zero_rows_under_both_samplings():
     for mode in ("norm", "uniform"):
         H = H0.copy()
         u = np.random.default_rng(1).random((R, 20, m))
-        rows = kaczmarz_columns(H, W, X, None, u, mode, nonnegative=True)
+        rows = kaczmarz_columns(H, W, DX, None, u, mode, nonnegative=True)
         assert not np.isin(rows, [0, 4]).any()
         assert np.isfinite(H).all() and (H >= 0).all()
 
@@ -155,21 +157,21 @@ def test_block_diagonal_kaczmarz_matches_the_step_by_step_loop(nonnegative, monk
     cols = np.array([0, 3, 6])
     u = np.random.default_rng(2).random((R, 6, 1))
     small = H0.copy()
-    rows = kaczmarz_columns(small, W0, X, cols, u, "norm", nonnegative)
+    rows = kaczmarz_columns(small, W0, DX, cols, u, "norm", nonnegative)
     monkeypatch.setattr(rk, "_AFFINE_MAX_CELLS", 0)
     plain = H0.copy()
-    assert np.array_equal(kaczmarz_columns(plain, W0, X, cols, u, "norm", nonnegative), rows)
+    assert np.array_equal(kaczmarz_columns(plain, W0, DX, cols, u, "norm", nonnegative), rows)
     assert np.allclose(small, plain, rtol=1e-12, atol=1e-12)
     monkeypatch.undo()
     W = W0.copy()
     W[1, :, :] = 1e-160  # restart 1: squared norms underflow to subnormal, steps overflow
     broken = H0.copy()
     with np.errstate(all="ignore"):
-        kaczmarz_columns(broken, W, X, cols, u, "norm", nonnegative)
+        kaczmarz_columns(broken, W, DX, cols, u, "norm", nonnegative)
     monkeypatch.setattr(rk, "_AFFINE_MAX_CELLS", 0)
     reference = H0.copy()
     with np.errstate(all="ignore"):
-        kaczmarz_columns(reference, W, X, cols, u, "norm", nonnegative)
+        kaczmarz_columns(reference, W, DX, cols, u, "norm", nonnegative)
     assert not np.isfinite(broken[1]).all()  # the case the fallback is for
     for r in (0, 2):
         assert np.isfinite(broken[r]).all()
@@ -204,8 +206,8 @@ def test_kaczmarz_workspace_reuse_changes_nothing():
     for W in (W0, W_bad, W0):
         fresh, reused = H0.copy(), H0.copy()
         with np.errstate(all="ignore"):
-            kaczmarz_columns(fresh, W, X, cols, u, "norm", True)
-            kaczmarz_columns(reused, W, X, cols, u, "norm", True, workspace)
+            kaczmarz_columns(fresh, W, DX, cols, u, "norm", True)
+            kaczmarz_columns(reused, W, DX, cols, u, "norm", True, workspace)
         assert np.array_equal(fresh, reused, equal_nan=True)
     assert workspace  # the block path ran and kept its buffer
 
@@ -254,7 +256,7 @@ def test_trace_gives_the_player_its_picks_and_kaczmarz_rows(sampling_mode):
     settings = {"nonnegative": True, "sampling": sampling_mode, "niter": 4, "kacziter": 3,
                 "row_sampling": "norm"}
     rngs = [np.random.default_rng(s) for s in range(R)]
-    solver = solver_class("rk")(X, settings, rngs)
+    solver = solver_class("rk")(DX, settings, rngs)
     assert isinstance(solver, RK) and solver.trace().kaczmarz_rows is None
     W, H = W0.copy(), H0.copy()
     solver.step(W, H, 0)
@@ -263,4 +265,4 @@ def test_trace_gives_the_player_its_picks_and_kaczmarz_rows(sampling_mode):
     assert (trace.picks is None) == (sampling_mode == "sweep")
     if trace.picks is not None:
         assert trace.picks[0].shape == (R, 4) and trace.picks[0].max() < m
-    assert solver_class("hals")(X, settings, rngs).trace().picks is None
+    assert solver_class("hals")(DX, settings, rngs).trace().picks is None

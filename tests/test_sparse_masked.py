@@ -132,7 +132,7 @@ def test_explicit_zeros_are_observed_and_unstored_cells_missing():
     values[0, 0], M[0, 0] = 0.0, True  # an observed zero
     stored = sp.coo_array((values[M], np.nonzero(M)), shape=X.shape)
     assert stored.nnz == M.sum()  # the zero is stored
-    dense = factorize(X, 3, mask=M, niter=30, seed=0)
+    dense = factorize(values, 3, mask=M, niter=30, seed=0)
     sparse = factorize(stored, 3, missing="unstored", niter=30, seed=0)
     np.testing.assert_allclose(sparse.A, dense.A, rtol=1e-10, atol=1e-12)
 

@@ -87,11 +87,58 @@ def test_a_near_exact_fit_is_measured_not_cancelled():
 
 def test_leading_triplets_and_dense_refusal():
     X, D, _, _ = _case(shape=(400, 350), density=0.05)
-    from nmf_core.initialization import _leading_svd
+    from nmf_core.datamatrix import as_data_matrix
 
     found = SparseMatrix(X).leading_singular_triplets(4, np.random.default_rng(0))
-    dense = _leading_svd(D, 4, np.random.default_rng(0))  # the same randomized SVD
+    dense = as_data_matrix(D).leading_singular_triplets(4, np.random.default_rng(0))
     for a, b in zip(found, dense, strict=True):
         np.testing.assert_allclose(np.abs(a), np.abs(b), rtol=1e-9, atol=1e-12)
     with pytest.raises(ParameterError, match="needs a dense X and X is sparse"):
         SparseMatrix(X).dense()
+
+
+# ------------------------------------------------------------------ through factorize
+def _low_rank_sparse(seed=0, n=120, m=90, density=0.15):
+    rng = np.random.default_rng(seed)
+    A, S = rng.random((n, 4)), rng.random((4, m))
+    keep = rng.random((n, m)) < density
+    return sp.csr_array(np.where(keep, A @ S, 0.0))
+
+
+@pytest.mark.parametrize("method", ["hals", "mu"])
+@pytest.mark.parametrize("init", ["random", "nndsvd"])
+@pytest.mark.parametrize("kind", [sp.csr_array, sp.csc_array, sp.coo_array, sp.csr_matrix,
+                                  sp.coo_matrix])
+def test_sparse_input_equals_the_dense_path(method, init, kind):
+    from nmf_core import factorize
+
+    X = _low_rank_sparse()
+    dense = factorize(X.toarray(), 4, method, init=init, niter=40, reinit=2, seed=3)
+    sparse = factorize(kind(X), 4, method, init=init, niter=40, reinit=2, seed=3)
+    for a, b in ((sparse.A, dense.A), (sparse.S, dense.S)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10 * np.abs(b).max())
+    np.testing.assert_allclose(sparse.errors, dense.errors, rtol=1e-10)
+    assert sparse.rel_error == pytest.approx(dense.rel_error, rel=1e-10)
+
+
+@pytest.mark.parametrize("method", ["als", "rk"])
+def test_dense_only_methods_refuse_sparse_input(method):
+    from nmf_core import factorize
+
+    with pytest.raises(ParameterError, match=f"method '{method}' does not take a sparse X; "
+                                             "use hals or mu"):
+        factorize(_low_rank_sparse(), 3, method)
+
+
+def test_sparse_input_is_checked_like_dense_input():
+    from nmf_core import factorize
+    from nmf_core.errors import MatrixError
+
+    X = _low_rank_sparse()
+    X.data[5] = -2.0
+    with pytest.raises(MatrixError, match="1 negative value"):
+        factorize(X, 3)
+    with pytest.raises(MatrixError, match="all zeros"):
+        factorize(sp.csr_array((4, 5)), 2)
+    with pytest.raises(ParameterError, match="k = 9 is larger than min"):
+        factorize(sp.eye_array(8, format="csr"), 9)

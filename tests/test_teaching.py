@@ -157,7 +157,7 @@ def test_uploads_say_that_data_cannot_travel_in_a_link_and_the_code_uses_the_fil
     code = [c.value for c in at.code]
     assert any("load_csv('shop.csv', missing='mask')" in c and "mask=loaded.mask" in c
                for c in code)
-    assert any(c.startswith("python -m nmf_core factor shop.csv") and "--missing" in c
+    assert any(c.startswith("python3 -m nmf_core factor shop.csv") and "--missing" in c
                for c in code)
 
 
@@ -306,7 +306,7 @@ def test_the_code_box_covers_the_image_data_sets():
     code = [c.value for c in at.code]
     assert any("load_dataset('bars:size=6,n_images=500,probability=0.2,seed=0')" in c
                for c in code)
-    assert any(c.startswith("python -m nmf_core factor bars:size=6") for c in code)
+    assert any(c.startswith("python3 -m nmf_core factor bars:size=6") for c in code)
 
 
 # --------------------------------------------------------------------------- predict first

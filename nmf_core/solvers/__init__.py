@@ -18,7 +18,6 @@ from .products import (
     masked_squared_residuals,
     squared_residuals,
     stacked_product,
-    step_squared_residuals,
 )
 from .rk import RK, kaczmarz_columns
 from .sampling import UniformStream, column_picks, weighted_picks
@@ -64,6 +63,5 @@ __all__ = [
     "column_picks", "gram", "gram_squared_residuals", "hals_rows", "join_or",
     "kaczmarz_columns", "least_squares_columns", "masked_hals_rows",
     "masked_squared_residuals", "methods_reading", "mu_rows", "solver_class",
-    "solver_settings", "squared_residuals", "stacked_product", "step_squared_residuals",
-    "variants", "weighted_picks",
+    "solver_settings", "squared_residuals", "stacked_product", "variants", "weighted_picks",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Cost, Solver, Trace
-from .products import direct_residual_flops, gram, stacked_product
+from .products import direct_residual_flops, gram
 from .sampling import column_picks
 
 # The normal equations square A's condition number, so they are used only while
@@ -17,7 +17,8 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
     """Solve columns of H by least squares with A = Wᵀ fixed, in place.
 
     ``H[:, j] ← argmin_h ‖X[:, j] − Wᵀ h‖``, then ``max(0, ·)`` when ``nonnegative``.
-    ``cols`` is None for every column, or one column per restart (R,).
+    ``cols`` is None for every column, or one column per restart (R,).  X is a
+    :class:`~nmf_core.datamatrix.DataMatrix`.
 
     Through the normal equations ``(W Wᵀ) h = W x`` (a batched k×k solve, several
     times cheaper than an SVD per call) where W Wᵀ is well conditioned; restarts
@@ -26,9 +27,9 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
     """
     WWt = gram(W)
     if cols is None:
-        rhs = stacked_product(W, X)  # (R, k, m)
+        rhs = X.product(W)  # (R, k, m)
     else:
-        rhs = np.einsum("rkn,nr->rk", W, X[:, cols])[:, :, None]  # (R, k, 1)
+        rhs = np.einsum("rkn,nr->rk", W, X.columns(cols))[:, :, None]  # (R, k, 1)
     eig = np.linalg.eigvalsh(WWt)  # ascending
     # cond(W Wᵀ) ≤ 1e6: the normal equations' error, eps·cond(W Wᵀ), stays ≲ 1e-10
     ok = eig[:, 0] > _NORMAL_EQUATIONS_RCOND * eig[:, -1]
@@ -40,7 +41,7 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
             new[ok] = np.linalg.solve(WWt[ok], rhs[ok])
         bad = ~ok
         P = np.linalg.pinv(W[bad].transpose(0, 2, 1))  # (b, k, n)
-        new[bad] = P @ X if cols is None else (P @ X[:, cols[bad]].T[:, :, None])
+        new[bad] = X.product(P) if cols is None else (P @ X.columns(cols[bad]).T[:, :, None])
     if nonnegative:
         np.maximum(new, 0.0, out=new)
     if cols is None:

@@ -20,8 +20,10 @@ A solver class declares, as class attributes:
 
 and implements
 
-- ``__init__(X, settings, rngs, mask=None)``: X scaled to max 1, the validated
-  settings, one Generator per restart;
+- ``__init__(X, settings, rngs, mask=None)``: X, scaled to max 1, as a
+  :class:`~nmf_core.datamatrix.DataMatrix` (the only way a solver reaches it), the
+  validated settings, one Generator per restart, the boolean mask of observed
+  cells for a masked solver;
 - ``step(W, H, t)``: one iteration (S first, then A, as in the documents) in
   place; returns the squared residual ``‖X − AS‖²`` per restart when it has it
   cheaply from products it formed (exact where it is small), else None;

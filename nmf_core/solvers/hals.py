@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Cost, Solver
-from .products import ZERO, gram, stacked_product, step_squared_residuals
+from .products import ZERO, gram
 
 
 def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> None:
@@ -111,12 +111,12 @@ class HALS(Solver):
 
     name = "hals"
     settings = ("nonnegative",)
+    sparse = True  # X only through the seam's products and residuals
     BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
     TOL = 0.1  # Gillis–Glineur: inner passes stop once one moves H by ≤ TOL × the first's
 
     def __init__(self, X, settings, rngs, mask=None):
         self.X, self.nonnegative, self.tol = X, settings["nonnegative"], self.TOL
-        self.x_sq = float(np.vdot(X, X))
         self.passes = inner_passes
         self.reset()
 
@@ -141,11 +141,12 @@ class HALS(Solver):
         else:
             W_new = self._extrapolated(W, self.previous[0])
             H_new = self._extrapolated(H, self.previous[1])
-        hals_rows(H_new, stacked_product(W_new, X), gram(W_new), self.nonnegative,
-                  self.passes(k, X.shape[0]), self.tol)
-        HXt, HHt = stacked_product(H_new, X.T), gram(H_new)
-        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, X.shape[1]), self.tol)
-        sq = step_squared_residuals(X, self.x_sq, W_new, H_new, HXt, HHt)
+        n, m = X.shape
+        hals_rows(H_new, X.product(W_new), gram(W_new), self.nonnegative,
+                  self.passes(k, n), self.tol)
+        HXt, HHt = X.product_t(H_new), gram(H_new)
+        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol)
+        sq = X.squared_residuals(W_new, H_new, (HXt, HHt, None))
         ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
@@ -193,6 +194,7 @@ class MaskedHALS(Solver):
     name = "hals"
     settings = ("nonnegative",)
     mask = True
+    sparse = True
 
     def __init__(self, X, settings, rngs, mask=None):
         from ..sparse.masked import ObservedHALS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Cost, Solver
-from .products import gram, stacked_product, step_squared_residuals
+from .products import gram
 
 
 def mu_rows(H, WX, WWt) -> None:
@@ -20,20 +20,20 @@ class MU(Solver):
     Non-negative by construction, so it reads no ``nonnegative`` setting."""
 
     name = "mu"
+    sparse = True  # X only through the seam's products and residuals
 
     def __init__(self, X, settings, rngs, mask=None):
         self.X = X
-        self.x_sq = float(np.vdot(X, X))
         self.WWt = None
 
     def step(self, W, H, t):
         X = self.X
         WWt = self.WWt if self.WWt is not None else gram(W)
-        mu_rows(H, stacked_product(W, X), WWt)
-        HXt, HHt = stacked_product(H, X.T), gram(H)
+        mu_rows(H, X.product(W), WWt)
+        HXt, HHt = X.product_t(H), gram(H)
         mu_rows(W, HXt, HHt)
         self.WWt = gram(W)
-        return step_squared_residuals(X, self.x_sq, W, H, HXt, HHt, self.WWt)
+        return X.squared_residuals(W, H, (HXt, HHt, self.WWt))
 
     def reset(self):
         self.WWt = None
@@ -51,6 +51,7 @@ class MaskedMU(Solver):
 
     name = "mu"
     mask = True
+    sparse = True
 
     def __init__(self, X, settings, rngs, mask=None):
         from ..sparse.masked import ObservedMU

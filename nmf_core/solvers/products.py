@@ -46,21 +46,6 @@ def gram_squared_residuals(x_sq: float, W, YXt, WWt, YYt) -> np.ndarray:
     return x_sq - 2 * np.einsum("rkn,rkn->r", W, YXt) + np.einsum("rij,rij->r", WWt, YYt)
 
 
-def step_squared_residuals(X, x_sq: float, W, H, HXt, HHt, WWt=None) -> np.ndarray:
-    """``‖X − WᵀH‖²`` per restart at the end of a step that formed H Xᵀ and H Hᵀ.
-
-    From the Gram identity when X is large enough for it to pay; measured directly
-    when X is small, or for the whole batch when any value falls below
-    ``EXACT_BELOW``·‖X‖², where the identity's terms cancel.  ``WWt`` = W Wᵀ if the
-    caller has it.
-    """
-    if X.size > GRAM_MIN_CELLS:
-        sq = gram_squared_residuals(x_sq, W, HXt, gram(W) if WWt is None else WWt, HHt)
-        if not (sq < EXACT_BELOW * x_sq).any():
-            return sq
-    return squared_residuals(X, W, H)
-
-
 def masked_squared_residuals(X, W, H, M) -> np.ndarray:
     """``‖M ∘ (X − W[r].T H[r])‖²`` for every restart; M is 1 on observed cells, 0 elsewhere."""
     diff = M * (X - W.transpose(0, 2, 1) @ H)

@@ -23,7 +23,8 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     (or uniformly among non-zero rows) and set
     ``h ← h + (X[i, j] − a·h) / ‖a‖² · a``, then ``max(0, ·)`` when ``nonnegative``.
     ``cols`` is None for all columns, or one column per restart (R,).
-    ``workspace``, a dict owned by one caller, keeps buffers between calls.
+    ``workspace``, a dict owned by one caller, keeps buffers between calls.  X is a
+    :class:`~nmf_core.datamatrix.DataMatrix`.
     Returns the drawn row indices (R, kacziter, c).
     """
     R, k, n = W.shape
@@ -44,7 +45,7 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     steps = rows.transpose(1, 0, 2)  # (kacziter, R, c): step-major for cheap slicing
     restart = np.arange(R)[None, :, None]
     a = W[restart, :, steps]  # (kacziter, R, c, k)
-    x = X[steps, targets.transpose(1, 0, 2)]  # (kacziter, R, c)
+    x = X.gather(steps, targets.transpose(1, 0, 2))  # (kacziter, R, c)
     norm = norms[restart, steps]
     inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
     a_scaled = a * inverse[..., None]
@@ -93,7 +94,7 @@ def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool, workspace=Non
     size = k + 1
     restart = np.arange(R)[:, None, None]
     a = W[restart, :, rows]  # (R, kz, c, k)
-    x = X[rows, np.arange(X.shape[1]) if cols is None else cols[:, None, None]]  # (R, kz, c)
+    x = X.gather(rows, np.arange(X.shape[1]) if cols is None else cols[:, None, None])
     norm = norms[restart, rows][..., None]
     inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)  # zero rows: no step
     scaled = a * inverse  # as in the step-by-step loop, so both give the same steps

@@ -19,8 +19,8 @@ import zipfile
 
 import numpy as np
 
-from ..csvio import DEFAULT_MAX_CELLS, MIB, LoadedMatrix, _read_bytes
 from ..errors import MatrixError, MatrixFileError, ParameterError
+from ..importing import DEFAULT_MAX_CELLS, MIB, LoadedMatrix, read_bytes
 from ..ratings import BYTES_PER_ENTRY as BYTES_PER_STORED
 from ..ratings import DEFAULT_MAX_ENTRIES as DEFAULT_MAX_STORED
 from ..ratings import load_ratings
@@ -106,7 +106,7 @@ def load_sparse(source, *, max_stored: int = DEFAULT_MAX_STORED,
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ParameterError(f"{name} must be a whole number >= 1; got {value!r}")
-    raw = _read_bytes(source, max_bytes_for(max_stored) if max_bytes is None else max_bytes)
+    raw = read_bytes(source, max_bytes_for(max_stored) if max_bytes is None else max_bytes)
     kind = sparse_kind(raw[:1 << 16]) or sparse_kind(raw)
     if kind == "mtx":
         values = _read_matrix_market(raw, max_stored)

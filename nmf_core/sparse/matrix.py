@@ -16,12 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..csvio import DEFAULT_MAX_CELLS
+from ..datamatrix import DataMatrix
 from ..errors import ParameterError
-
-try:  # the seam's base class
-    from ..datamatrix import DataMatrix
-except ImportError:  # pragma: no cover - before the seam exists
-    DataMatrix = object
 
 GRAM_MIN_CELLS = 10_000  # as the dense seam: below, the direct norm is as cheap and exact
 EXACT_BELOW = 1e-6  # ‖X − AS‖² / ‖X‖² below which the Gram identity cancels

@@ -329,6 +329,14 @@ def image_grid_figure(images, title: str, *, columns: int | None = None,
     return fig
 
 
+def unreliable_best_k(scan) -> str:
+    """Words for beside the star when some fits of the scan were cut short ("" if none)."""
+    if not scan.truncated:
+        return ""
+    fits = "fit was" if scan.truncated == 1 else "fits were"
+    return f"best k unreliable: {scan.truncated} {fits} cut short"
+
+
 def k_scan_figure(scan, *, log_y: bool = False, true_k: int | None = None,
                   height: int = 380) -> go.Figure:
     """A :class:`~nmf_core.model_selection.KScan`: the fit error on all cells and the
@@ -351,8 +359,11 @@ def k_scan_figure(scan, *, log_y: bool = False, true_k: int | None = None,
         hovertemplate="k = %{x}<br>held-out error %{y:.4g}<extra></extra>"))
     best = scan.best_k
     best_y = held[list(ks).index(best)]
+    unreliable = unreliable_best_k(scan)
     fig.add_trace(go.Scatter(
-        x=[best], y=[best_y], mode="markers", name=f"lowest held-out error: k = {best}",
+        x=[best], y=[best_y], mode="markers+text" if unreliable else "markers",
+        name=f"lowest held-out error: k = {best}" + (" (unreliable)" if unreliable else ""),
+        text=[unreliable], textposition="top center", textfont=dict(color="#b00020"),
         marker=dict(symbol="star", size=18, color=STEP_COLOUR),
         hovertemplate="best k = %{x}<br>held-out error %{y:.4g}<extra></extra>"))
     fig.add_vline(x=best, line=dict(color=STEP_COLOUR, width=1.5, dash="dot"))

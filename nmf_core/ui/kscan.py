@@ -111,7 +111,8 @@ def run_scan(matrix: Matrix, values: dict[str, Any]) -> KScan | None:
     with st.spinner(f"Fitting k = {ks[0]}…{ks[-1]}: {fits} fits"):
         scan = runs.cached("scan_k", key, lambda: scan_k(
             matrix.X, ks, method, folds=folds, holdout=values["holdout"], seed=SEED,
-            mask=matrix.mask, niter=niter, reinit=1, init=INIT, max_seconds=cap))
+            mask=matrix.mask, niter=niter, reinit=1, init=INIT, max_seconds=cap),
+            cut_short=lambda found: found.truncated)
     if scan.truncated:
         st.warning(f"{scan.truncated} of {fits} fits reached the {cap:g} s cap per fit and "
                    "stopped early; their errors are higher than a finished fit's. Lower niter "
@@ -140,7 +141,8 @@ def run_consensus(matrix: Matrix, values: dict[str, Any]) -> ConsensusScan | Non
     with st.spinner(f"Consensus over {restarts} restarts for k = {ks[0]}…{ks[-1]}"):
         found = runs.cached("consensus", key, lambda: consensus_scan(
             matrix.X, ks, method, restarts=restarts, axis=values["axis"], seed=SEED,
-            mask=matrix.mask, niter=niter, max_seconds=cap))
+            mask=matrix.mask, niter=niter, max_seconds=cap),
+            cut_short=lambda found: found.truncated)
     if found.truncated:
         st.warning(f"{found.truncated} of {fits} consensus runs reached the {cap:g} s cap and "
                    "stopped early.", icon=":material/timer:")
@@ -217,7 +219,13 @@ def scan_view(matrix: Matrix, scan: KScan, values: dict[str, Any] | None = None,
     best = scan.best_k
     index = list(scan.ks).index(best)
     columns = st.columns(3)
-    columns[0].metric("Best k (lowest held-out error)", best)
+    unreliable = figures.unreliable_best_k(scan)
+    columns[0].metric("Best k (lowest held-out error)", best,
+                      delta=unreliable or None, delta_color="inverse" if unreliable else "off",
+                      delta_arrow="off" if unreliable else "auto",
+                      help="Some fits stopped at the time cap, so their held-out errors are "
+                           "higher than finished fits' and the minimum may move."
+                      if unreliable else None)
     columns[1].metric("Held-out error there", format_error(float(scan.cv_error[index])))
     if true_k is not None:
         columns[2].metric("True k of this data", true_k,

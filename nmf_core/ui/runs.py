@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -94,54 +96,115 @@ def _factorize_with_progress(settings: tuple, label: str, X: np.ndarray,
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _cached_factorize(fingerprint: str, settings: tuple, label: str, _X: np.ndarray,
-                      _mask: np.ndarray | None) -> NMFResult:
-    """``factorize`` keyed by (fingerprint, settings); X and the mask are not hashed."""
+def _cached_factorize(fingerprint: str, settings: tuple, cut_short_attempt: int, label: str,
+                      _X: np.ndarray, _mask: np.ndarray | None) -> NMFResult:
+    """``factorize`` keyed by (fingerprint, settings, cut-short attempt); X and the mask
+    are not hashed."""
     return _factorize_with_progress(settings, label, _X, _mask)
 
 
 @st.cache_data(max_entries=SNAPSHOT_CACHE_ENTRIES, show_spinner=False)
-def _cached_factorize_with_snapshots(fingerprint: str, settings: tuple, label: str,
-                                     _X: np.ndarray, _mask: np.ndarray | None) -> NMFResult:
+def _cached_factorize_with_snapshots(fingerprint: str, settings: tuple, cut_short_attempt: int,
+                                     label: str, _X: np.ndarray,
+                                     _mask: np.ndarray | None) -> NMFResult:
     """The same for runs that record snapshots (up to 50 MB each): fewer are kept."""
     return _factorize_with_progress(settings, label, _X, _mask)
+
+
+# A result cut short by the time cap (a busy server) is never served as the finished one.
+# Each is cached under its own "cut-short attempt" number; once RETRY_CUT_SHORT_S have
+# passed, a request that could finish (its estimate fits the cap) gets a fresh attempt,
+# and a finished attempt is what every later request is served.
+RETRY_CUT_SHORT_S = 10.0
+_CUT_SHORT_KEPT = 1000  # (name, key) pairs remembered; the oldest are forgotten
+_cut_short: OrderedDict[tuple, tuple[int, float | None]] = OrderedDict()
+_cut_short_lock = threading.Lock()
+
+
+def _attempt(entry: tuple, can_finish: bool) -> int:
+    """The cut-short attempt to serve ``entry`` from: a new one when the last was cut
+    short long enough ago and this request could finish."""
+    with _cut_short_lock:
+        attempt, cut_at = _cut_short.get(entry, (0, None))
+        if (cut_at is not None and can_finish
+                and time.monotonic() - cut_at >= RETRY_CUT_SHORT_S):
+            attempt += 1
+            _cut_short[entry] = (attempt, None)
+        return attempt
+
+
+def _note_outcome(entry: tuple, attempt: int, cut_short: bool) -> None:
+    with _cut_short_lock:
+        known = _cut_short.get(entry)
+        if cut_short:
+            if known is None or known == (attempt, None):  # first seen cut short: start the clock
+                _cut_short[entry] = (attempt, time.monotonic())
+                _cut_short.move_to_end(entry)
+                while len(_cut_short) > _CUT_SHORT_KEPT:
+                    _cut_short.popitem(last=False)
+        elif known is not None and known[0] == attempt:
+            _cut_short[entry] = (attempt, None)  # finished: later requests are served this one
+
+
+def _serve(entry: tuple, can_finish: bool, compute: Callable[[int], Any],
+           cut_short: Callable[[Any], bool]) -> Any:
+    attempt = _attempt(entry, can_finish)
+    value = compute(attempt)
+    _note_outcome(entry, attempt, bool(cut_short(value)))
+    return value
 
 
 def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
                       label: str | None = None) -> NMFResult:
     """Factor ``matrix`` with ``settings`` (factorize's keywords), cached and capped
-    at :data:`MAX_SECONDS`.  Raises NMFInputError for bad settings or data."""
+    at :data:`MAX_SECONDS`.  Raises NMFInputError for bad settings or data.  A run the
+    cap cut short is recomputed by a later request that can finish it."""
     settings = dict(settings)
     settings.setdefault("max_seconds", MAX_SECONDS)
-    warn_if_over_budget(matrix.X.shape, settings)
+    fits = warn_if_over_budget(matrix.X.shape, settings)
     key = tuple(sorted(settings.items()))
     cached = _cached_factorize_with_snapshots if settings.get("snapshots") else _cached_factorize
-    return cached(matrix.fingerprint, key, label or settings["method"], matrix.X, matrix.mask)
+    return _serve(
+        ("factorize", matrix.fingerprint, key), fits,
+        lambda attempt: cached(matrix.fingerprint, key, attempt, label or settings["method"],
+                               matrix.X, matrix.mask),
+        lambda result: result.truncated)
 
 
-def warn_if_over_budget(shape, settings: dict[str, Any]) -> None:
-    """Before a run: if its estimated time passes the cap, say so and name the slider."""
+def warn_if_over_budget(shape, settings: dict[str, Any]) -> bool:
+    """Before a run: if its estimated time passes the cap, say so and name the slider.
+    Returns whether the run is expected to finish within the cap."""
     cap = settings["max_seconds"]
     method, niter, reinit = settings["method"], settings["niter"], settings["reinit"]
     kacziter = settings.get("kacziter", 1)
     estimate = estimate_seconds(shape, settings["k"], method, niter, reinit, kacziter,
                                 settings.get("sampling", "sweep"))
+    if cap is None or estimate <= cap:
+        return True
     if cap is not None and estimate > cap:
         st.warning(f"This run is estimated at about {estimate:.0f} s, more than the {cap:g} s "
                    f"limit, so it will stop early with its best result so far. To let it "
                    f"finish, {slider_to_lower(settings['k'], method, niter, reinit, kacziter)}.",
                    icon=":material/timer:")
+    return False
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _cached_call(name: str, key: tuple, _function: Callable[[], Any]) -> Any:
+def _cached_call(name: str, key: tuple, cut_short_attempt: int,
+                 _function: Callable[[], Any]) -> Any:
     return _function()
 
 
-def cached(name: str, key: tuple, function: Callable[[], Any]) -> Any:
+def cached(name: str, key: tuple, function: Callable[[], Any], *,
+           cut_short: Callable[[Any], bool] | None = None, can_finish: bool = True) -> Any:
     """``function()`` cached under (name, key): for other costly, deterministic
-    computations a page needs (``key`` must hold everything the result depends on)."""
-    return _cached_call(name, key, function)
+    computations a page needs (``key`` must hold everything the result depends on).
+    ``cut_short(value)`` says whether a time cap stopped part of it; such a value is
+    recomputed, as a cut-short run is, by a later request that ``can_finish``."""
+    if cut_short is None:
+        return _cached_call(name, key, 0, function)
+    return _serve((name, key), can_finish,
+                  lambda attempt: _cached_call(name, key, attempt, function), cut_short)
 
 
 def clear_cache() -> None:
@@ -149,6 +212,8 @@ def clear_cache() -> None:
     _cached_factorize.clear()
     _cached_factorize_with_snapshots.clear()
     _cached_call.clear()
+    with _cut_short_lock:
+        _cut_short.clear()
 
 
 def show_outcome(result: NMFResult) -> bool:

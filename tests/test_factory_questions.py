@@ -1,0 +1,46 @@
+"""The factory page's "A new day: which factories ran?" through AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly.io
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+pytestmark = pytest.mark.usefixtures("empty_cache")
+
+
+def factory_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update(query)
+    at.run()
+    return at.switch_page("app_pages/factory.py").run()
+
+
+def charts(at: AppTest) -> dict:
+    return {chart.proto.id.rsplit("-", 1)[-1]: plotly.io.from_json(chart.proto.spec)
+            for chart in at.get("plotly_chart")}
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_new_day_reads_the_chosen_factories_back():
+    at = factory_page(fx_day_1="0", fx_day_2="1.5", fx_day_3="1")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(h.value == "A new day: which factories ran?" for h in at.header)
+    assert float(metric(at, "Fit of the day: NNLS, true profiles")) < 1e-12
+    levels = charts(at)["new_day_levels"]
+    assert [bar.name for bar in levels.data] == [
+        "the truth", "NNLS, true profiles", "NNLS, profiles hals found"]
+    assert list(levels.data[0].y) == [0.0, 1.5, 1.0]
+    assert all(abs(a - b) < 1e-9 for a, b in zip(levels.data[1].y, [0, 1.5, 1], strict=True))
+    assert len(levels.data[2].y) == 3 and min(levels.data[2].y) >= 0
+    at.slider(key="fx_day_2").set_value(0.0).run()
+    assert float(metric(at, "Fit of the day: NNLS, true profiles")) < 1e-12
+    at.radio(key="fx_day_mode").set_value("Enter its hourly output").run()
+    assert not at.exception and not at.error
+    assert any("change any hour" in c.value for c in at.caption)
