@@ -10,6 +10,7 @@ import numpy as np
 
 from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
+from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
@@ -191,6 +192,8 @@ def factorize(
     snapshots: int = 0,
     mask=None,
     missing: str = "zero",
+    fixed_A: dict | None = None,
+    fixed_S: dict | None = None,
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -210,6 +213,9 @@ def factorize(
     O(stored·k²) a step and never form an n×m array; rows and columns with no
     observed cell get zero factors and are counted (``params["empty_rows"]``,
     ``params["empty_cols"]``).
+    ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
+    A or rows of S fixed while the rest are fitted (methods hals and mu; see
+    :mod:`nmf_core.fixed`).
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
@@ -251,6 +257,9 @@ def factorize(
         X = check_sparse(X, k)
     else:
         X = check_matrix(X, k)
+    shape = X.shape if observed is None else observed.shape
+    fixed = check_fixed(fixed_A, fixed_S, shape, k, params["method"], observed is not None,
+                        params["nonnegative"])
     data = None if X is None else as_data_matrix(X)  # from here on X is reached via the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
@@ -270,6 +279,11 @@ def factorize(
         W, H = INITS[params["init"]](FilledMatrix(observed), k, rngs)
     solver = solver_class(params["method"], masked=observed is not None)(
         Xs, params, rngs, mask=observed)
+    if fixed is not None:
+        fixed.place(W, H, np.sqrt(scale))
+        fixed.hold(solver)
+    params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
+    params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
     if observed is None:
         residuals, x_sq = Xs.squared_residuals, Xs.squared_norm()
     else:

@@ -69,7 +69,9 @@ def test_workbench_opens_with_the_factory_example_already_factored():
     assert error_metric(at) < 0.05  # hals, k = 3 on the exactly rank-3 example
     assert metric(at, "Best restart").endswith("of 5")
     assert len(at.get("plotly_chart")) == 6  # X, AS, residual, A, S, convergence
-    assert len(at.get("download_button")) == 3
+    downloads = {b.proto.label for b in at.get("download_button")}
+    assert downloads == {"Download A.csv", "Download S.csv", "Download AS.csv",
+                         "Download errors.csv", "Download the settings (JSON)"}
 
 
 def test_compare_page_runs_every_chosen_method():
@@ -255,7 +257,7 @@ def test_downloads_keep_the_labels():
     matrix = matrix_from_csv(GOOD_CSV, "shop.csv", False)
     result = real_factorize(matrix.X, 2, "hals", seed=1)
     files = panels.download_files(matrix, result)
-    assert set(files) == {"A.csv", "S.csv", "AS.csv"}
+    assert set(files) == {"A.csv", "S.csv", "AS.csv", "errors.csv"}
     A = load_csv(io.BytesIO(files["A.csv"]()))
     assert A.row_labels == ("morning", "noon", "night")
     assert A.col_labels == ("factor 1", "factor 2")

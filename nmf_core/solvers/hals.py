@@ -8,7 +8,8 @@ from .base import Cost, Solver
 from .products import ZERO, gram
 
 
-def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> None:
+def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
+              held: tuple[int, ...] = ()) -> None:
     """Coordinate descent on the rows of H, in place (Cichocki–Phan HALS).
 
     ``H[r] ← max(0, H[r] + (WX[r] − WWt[r] @ H) / WWt[r, r])``, for r = 0..k-1,
@@ -18,12 +19,13 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
     Written as ``H[r] ← max(0, WX[r]/d − Σ_{j≠r} (WWt[r, j]/d) H[j])`` with d = WWt[r, r]:
     the same update without the cancellation of + H[r] − H[r], and three numpy calls
     per row on views made once, since on small matrices the calls are the cost.
-    A row r with d = 0 (a zero factor) has no effect on the fit and is left as it is.
+    A row r with d = 0 (a zero factor) has no effect on the fit and is left as it is,
+    and so is every row listed in ``held`` (factors held fixed).
     """
     R, k, m = H.shape
     diag = WWt.diagonal(axis1=1, axis2=2)
     if not diag.min() > 0:  # also catches NaN
-        _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol)
+        _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol, held)
         return
     inverse = 1.0 / diag[:, :, None]
     coupling = WWt * inverse  # rows scaled by 1/d
@@ -38,6 +40,8 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
         buffer = np.empty((R, 1, m))
         rows = list(zip(coupling[:, :, None].swapaxes(0, 1), target[:, :, None].swapaxes(0, 1),
                         H[:, :, None].swapaxes(0, 1), strict=True))
+    if held:
+        rows = [row for r, row in enumerate(rows) if r not in held]
 
     def one_pass():
         for c_r, t_r, h_r in rows:
@@ -71,13 +75,16 @@ def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
             break
 
 
-def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol) -> None:
+def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol,
+                                 held=()) -> None:
     """:func:`hals_rows` written row by row, for when some diagonal of WWt is zero."""
     k = H.shape[1]
     inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)[:, :, None]
 
     def one_pass():
         for r in range(k):
+            if r in held:
+                continue
             row = WX[:, r] - (WWt[:, r : r + 1] @ H)[:, 0]  # minus the gradient
             row *= inverse_diag[:, r]
             row += H[:, r]
@@ -111,6 +118,7 @@ class HALS(Solver):
 
     name = "hals"
     settings = ("nonnegative",)
+    fixed_factors = True
     sparse = True  # X only through the seam's products and residuals
     BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
     TOL = 0.1  # Gillis–Glineur: inner passes stop once one moves H by ≤ TOL × the first's
@@ -143,9 +151,9 @@ class HALS(Solver):
             H_new = self._extrapolated(H, self.previous[1])
         n, m = X.shape
         hals_rows(H_new, X.product(W_new), gram(W_new), self.nonnegative,
-                  self.passes(k, n), self.tol)
+                  self.passes(k, n), self.tol, self.held_S)
         HXt, HHt = X.product_t(H_new), gram(H_new)
-        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol)
+        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol, self.held_A)
         sq = X.squared_residuals(W_new, H_new, (HXt, HHt, None))
         ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
         np.copyto(self.previous[0], W)
@@ -165,14 +173,16 @@ class HALS(Solver):
         return Cost(2 * passes * k * 4, 4 * n * m * k + 2 * passes * (n + m) * k * k)
 
 
-def masked_hals_rows(H, W, E, M, nonnegative: bool) -> None:
+def masked_hals_rows(H, W, E, M, nonnegative: bool, held: tuple[int, ...] = ()) -> None:
     """HALS on rows of H when only cells with M = 1 count, in place.
 
     With E = M ∘ (X − WᵀH) kept current:
     ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` for each r, then E is updated.
-    W (R, k, n), H (R, k, m), E (R, n, m), M (n, m).
+    W (R, k, n), H (R, k, m), E (R, n, m), M (n, m).  Rows in ``held`` stay as they are.
     """
     for r in range(H.shape[1]):
+        if r in held:
+            continue
         w = W[:, r]  # (R, n)
         numerator = np.einsum("rn,rnm->rm", w, E)
         denominator = (w * w) @ M  # (R, m)
@@ -193,6 +203,7 @@ class MaskedHALS(Solver):
 
     name = "hals"
     settings = ("nonnegative",)
+    fixed_factors = True
     mask = True
     sparse = True
 
@@ -202,7 +213,7 @@ class MaskedHALS(Solver):
         self.engine = ObservedHALS(mask, settings["nonnegative"])
 
     def step(self, W, H, t):
-        return self.engine.step(W, H, t)
+        return self.engine.step(W, H, t, self.held_S, self.held_A)
 
     @classmethod
     def cost(cls, shape, k, settings):

@@ -8,11 +8,15 @@ from .base import Cost, Solver
 from .products import gram
 
 
-def mu_rows(H, WX, WWt) -> None:
-    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``."""
+def mu_rows(H, WX, WWt, held: tuple[int, ...] = ()) -> None:
+    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``;
+    the rows listed in ``held`` keep their values (factors held fixed)."""
     denominator = WWt @ H
     denominator[denominator == 0] = np.finfo(np.float64).eps
-    H *= WX / denominator
+    ratio = WX / denominator
+    if held:
+        ratio[:, list(held)] = 1.0
+    H *= ratio
 
 
 class MU(Solver):
@@ -20,6 +24,7 @@ class MU(Solver):
     Non-negative by construction, so it reads no ``nonnegative`` setting."""
 
     name = "mu"
+    fixed_factors = True
     sparse = True  # X only through the seam's products and residuals
 
     def __init__(self, X, settings, rngs, mask=None):
@@ -29,9 +34,9 @@ class MU(Solver):
     def step(self, W, H, t):
         X = self.X
         WWt = self.WWt if self.WWt is not None else gram(W)
-        mu_rows(H, X.product(W), WWt)
+        mu_rows(H, X.product(W), WWt, self.held_S)
         HXt, HHt = X.product_t(H), gram(H)
-        mu_rows(W, HXt, HHt)
+        mu_rows(W, HXt, HHt, self.held_A)
         self.WWt = gram(W)
         return X.squared_residuals(W, H, (HXt, HHt, self.WWt))
 
@@ -50,6 +55,7 @@ class MaskedMU(Solver):
     (:class:`nmf_core.sparse.masked.ObservedMU`; ``mask`` as for MaskedHALS)."""
 
     name = "mu"
+    fixed_factors = True
     mask = True
     sparse = True
 
@@ -59,7 +65,7 @@ class MaskedMU(Solver):
         self.engine = ObservedMU(mask)
 
     def step(self, W, H, t):
-        return self.engine.step(W, H, t)
+        return self.engine.step(W, H, t, self.held_S, self.held_A)
 
     @classmethod
     def cost(cls, shape, k, settings):

@@ -172,13 +172,16 @@ def _canonical(csr):
     return _csr(csr.data, csr.indices, csr.indptr, csr.shape)
 
 
-def hals_columns(H, b, G, nonnegative: bool = True) -> None:
+def hals_columns(H, b, G, nonnegative: bool = True, held=()) -> None:
     """One coordinate-descent pass over the rows of H, in place, against each column's
-    own Gram: ``h_f ← max(0, h_f + (b_f − Σ_g G_fg h_g) / G_ff)``; G_ff = 0 leaves h_f."""
+    own Gram: ``h_f ← max(0, h_f + (b_f − Σ_g G_fg h_g) / G_ff)``; G_ff = 0 leaves h_f,
+    and so does f in ``held`` (a fixed factor)."""
     R, k, m = H.shape
     diag = G[:, np.arange(k), np.arange(k)]  # (R, k, m)
     inverse = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)
     for f in range(k):
+        if f in held:
+            continue
         step = b[:, f] - np.einsum("rgm,rgm->rm", G[:, f], H)
         step *= inverse[:, f]
         step += H[:, f]
@@ -187,11 +190,15 @@ def hals_columns(H, b, G, nonnegative: bool = True) -> None:
         H[:, f] = step
 
 
-def mu_columns(H, b, G) -> None:
-    """Weighted Lee–Seung update of H, in place: ``H ← H ∘ b / (G h)`` column by column."""
+def mu_columns(H, b, G, held=()) -> None:
+    """Weighted Lee–Seung update of H, in place: ``H ← H ∘ b / (G h)`` column by column
+    (rows f in ``held`` keep a ratio of 1)."""
     denominator = np.einsum("rfgm,rgm->rfm", G, H)
     np.maximum(denominator, np.finfo(np.float64).eps, out=denominator)
-    H *= b / denominator
+    ratio = b / denominator
+    if held:
+        ratio[:, list(held)] = 1.0
+    H *= ratio
 
 
 class ObservedSolver:
@@ -205,10 +212,10 @@ class ObservedSolver:
         self.data, self.nonnegative, self.reg = data, nonnegative, reg
         self.exact_below = EXACT_BELOW * data.x_sq
 
-    def update(self, F, b, G):
+    def update(self, F, b, G, held=()):
         raise NotImplementedError
 
-    def half_step(self, data: ObservedEntries, W, H):
+    def half_step(self, data: ObservedEntries, W, H, held=()):
         """Update H against W, one block of columns at a time; returns the observed
         residual from the identity ``Σx² − 2⟨H, b⟩ + Σ_j h_jᵀ G_j h_j`` (exact unless
         it is small) for the H it leaves."""
@@ -218,19 +225,20 @@ class ObservedSolver:
         for columns in data.column_blocks(R, k):
             b, G = data.products(W, columns, self.reg, pairs)
             block = H[:, :, columns]
-            self.update(block, b, G)
+            self.update(block, b, G, held)
             H[:, :, columns] = block
             inner += (-2 * np.einsum("rkm,rkm->r", block, b)
                       + np.einsum("rfm,rfgm,rgm->r", block, G, block))
         return data.x_sq + inner
 
-    def step(self, W, H, t):
+    def step(self, W, H, t, held_S=(), held_A=()):
+        """One step, S (H) first, then A (W); rows in ``held_S``/``held_A`` stay."""
         data = self.data
         if t == 0:
             H[:, :, data.T.empty] = 0.0
             W[:, :, data.empty] = 0.0
-        self.half_step(data, W, H)
-        sq = self.half_step(data.T, H, W)
+        self.half_step(data, W, H, held_S)
+        sq = self.half_step(data.T, H, W, held_A)
         if self.reg or (sq < self.exact_below).any() or not np.isfinite(sq).all():
             sq = data.squared_residuals(W, H)
         return sq
@@ -242,15 +250,15 @@ class ObservedSolver:
 class ObservedHALS(ObservedSolver):
     """HALS on the observed entries (see the module docstring)."""
 
-    def update(self, F, b, G):
-        hals_columns(F, b, G, self.nonnegative)
+    def update(self, F, b, G, held=()):
+        hals_columns(F, b, G, self.nonnegative, held)
 
 
 class ObservedMU(ObservedSolver):
     """Weighted multiplicative updates on the observed entries."""
 
-    def update(self, F, b, G):
-        mu_columns(F, b, G)
+    def update(self, F, b, G, held=()):
+        mu_columns(F, b, G, held)
 
 
 class FilledMatrix(DataMatrix):

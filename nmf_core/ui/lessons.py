@@ -10,15 +10,15 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from ..images import rows_as_images
+from ..lessons import LOCAL_URL  # the link's base when the browser's address is unknown
 from ..metrics import lowest, match_factors, negative_count
 from ..result import NMFResult
+from ..tables import settings_json
 from . import figures, runs
 from .data_source import NOT_IN_LINKS, Matrix
 from .panels import chart, format_error
-from .widgets import BIND, link_query, remember, solver_settings
+from .widgets import BIND, LINK_KEY, link_query, remember, solver_settings
 
-LOCAL_URL = "http://localhost:8501/"  # where `streamlit run app.py` serves, for the link
-# when the browser's address is not known (tests, scripts)
 EXAMPLE_IMAGES = 12
 
 
@@ -35,14 +35,21 @@ def page_link(url_path: str = "") -> str:
 
 def share_link(url_path: str = "", matrix: Matrix | None = None) -> None:
     """A "Share these settings" box at the foot of the sidebar, with a copy button."""
+    link = page_link(url_path)
     with st.sidebar.expander("Share these settings", icon=":material/link:"):
-        st.code(page_link(url_path), language=None, wrap_lines=True)
+        st.code(link, language=None, wrap_lines=True)
         st.caption("Copy it with the button in the box's corner. The link opens this page "
                    "with these settings, seed included, so it shows the same result. Add "
                    "&hide=init,sampling (any control's name) to hide controls.")
         if matrix is not None and matrix.spec is None:
             st.warning(f"{NOT_IN_LINKS} Whoever opens this link has to upload "
                        f"{matrix.name} themselves.", icon=":material/upload_file:")
+        settings = {key: value for key, (value, _) in st.session_state.get(LINK_KEY,
+                                                                            {}).items()}
+        st.download_button("Download the settings (JSON)", key="download_settings.json",
+                           data=lambda: settings_json(url_path, settings, link),
+                           file_name="settings.json", mime="application/json",
+                           on_click="ignore", width="stretch")
 
 
 # --------------------------------------------------------------------------- ground truth
@@ -115,16 +122,16 @@ def factor_images(matrix: Matrix, result: NMFResult, controls: Mapping[str, Any]
         chart(figures.image_grid_figure(
             rows_as_images(matrix.X[:EXAMPLE_IMAGES], shape),
             f"The first {min(EXAMPLE_IMAGES, matrix.shape[0])} images (rows of X)",
-            name="image"), key="images_X")
+            name="image"), key="images_X", note="images_X")
     with columns[1]:
         if matrix.S_true is not None:
             chart(figures.image_grid_figure(rows_as_images(matrix.S_true, shape),
                                             "The true parts", name="part"),
-                  key="images_true")
+                  key="images_true", note="images_true")
     with columns[2]:
         chart(figures.image_grid_figure(rows_as_images(result.S, shape),
                                         f"Learned: the {result.S.shape[0]} rows of S"),
-              key="images_S")
+              key="images_S", note="images_S")
     if not result.params["nonnegative"]:
         st.info("Non-negative factors is off: these are unconstrained factors. Red pixels "
                 "are negative; the images are built by adding and cancelling them.")
@@ -153,7 +160,7 @@ def factor_images(matrix: Matrix, result: NMFResult, controls: Mapping[str, Any]
     with right:
         chart(figures.image_grid_figure(rows_as_images(free.S, shape),
                                         "Unconstrained: rows of S (red negative)"),
-              key="images_free")
+              key="images_free", note="images_free")
 
 
 # --------------------------------------------------------------------------- predict first

@@ -3,15 +3,21 @@ convergence chart and the downloads.  Figures come from :mod:`.figures`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from ..bundle import errors_csv
 from ..csvio import to_csv_bytes
 from ..metrics import match_factors, negative_count
 from ..result import NMFResult
-from . import figures
+from ..tables import (
+    comparison_curve_rows,
+    comparison_rows,
+    table_csv_bytes,
+)
+from . import figures, guide
 from .data_source import Matrix
 from .widgets import remember
 
@@ -27,9 +33,13 @@ def factor_names(k: int) -> list[str]:
     return [f"factor {i + 1}" for i in range(k)]
 
 
-def chart(fig: go.Figure, key: str | None = None) -> None:
-    """Draw a figure full width, with a caption when it was block-averaged."""
+def chart(fig: go.Figure, key: str | None = None, note: str | None = None) -> None:
+    """Draw a figure full width, with a caption when it was block-averaged, and
+    with ``note`` (a figure of :data:`nmf_core.lessons.FIGURE_NOTES`) its
+    "what to look at" line."""
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
+    if note is not None:
+        guide.figure_caption(note)
     meta = fig.layout.meta or {}
     block = meta.get("block", [1, 1]) if isinstance(meta, dict) else [1, 1]
     if list(block) != [1, 1]:
@@ -66,15 +76,15 @@ def result_heatmaps(matrix: Matrix, result: NMFResult, *, key: str = "heatmaps")
                                   col_labels=matrix.col_labels)
     left, right = st.columns(2)
     with left:
-        chart(figs["X"], key=f"{key}_X")
+        chart(figs["X"], key=f"{key}_X", note="X")
     with right:
-        chart(figs["AS"], key=f"{key}_AS")
-    chart(figs["residual"], key=f"{key}_residual")
+        chart(figs["AS"], key=f"{key}_AS", note="AS")
+    chart(figs["residual"], key=f"{key}_residual", note="residual")
     left, right = st.columns([1, 2])
     with left:
-        chart(figs["A"], key=f"{key}_A")
+        chart(figs["A"], key=f"{key}_A", note="A")
     with right:
-        chart(figs["S"], key=f"{key}_S")
+        chart(figs["S"], key=f"{key}_S", note="S")
 
 
 def convergence_chart(result: NMFResult, *, key: str = "log_y",
@@ -84,28 +94,41 @@ def convergence_chart(result: NMFResult, *, key: str = "log_y",
     log_y = st.toggle("Log scale", key=key, bind="query-params",
                       help="Show the relative error on a logarithmic axis")
     remember(key, log_y, False)
-    chart(figures.convergence_figure(result, log_y=log_y, title=title), key=f"{key}_chart")
+    chart(figures.convergence_figure(result, log_y=log_y, title=title), key=f"{key}_chart",
+          note="convergence")
 
 
 def download_files(matrix: Matrix, result: NMFResult) -> dict[str, Callable[[], bytes]]:
     """File name → a function making that CSV (run only when the user clicks),
-    labels kept and neutralised against formula injection by ``to_csv_bytes``."""
+    labels kept and neutralised against formula injection by ``to_csv_bytes``;
+    errors.csv holds every restart's error curve."""
     names = factor_names(result.A.shape[1])
     return {
         "A.csv": lambda: to_csv_bytes(result.A, matrix.row_labels, names),
         "S.csv": lambda: to_csv_bytes(result.S, names, matrix.col_labels),
         "AS.csv": lambda: to_csv_bytes(result.approximation, matrix.row_labels,
                                        matrix.col_labels),
+        "errors.csv": lambda: errors_csv(result),
     }
 
 
-def downloads(matrix: Matrix, result: NMFResult) -> None:
-    """Download buttons for A, S and AS as CSV."""
-    columns = st.columns(3)
-    for column, (name, make) in zip(columns, download_files(matrix, result).items(),
-                                    strict=True):
-        column.download_button(f"Download {name}", data=make, file_name=name, mime="text/csv",
+MIME_TYPES = {"csv": "text/csv", "json": "application/json"}
+
+
+def download_buttons(files: Mapping[str, Callable[[], bytes]], container=None) -> None:
+    """One download button per file (name → a function making its bytes, run
+    only when clicked), side by side; keys ``download_<name>``."""
+    container = st if container is None else container
+    columns = container.columns(len(files))
+    for column, (name, make) in zip(columns, files.items(), strict=True):
+        column.download_button(f"Download {name}", data=make, file_name=name,
+                               mime=MIME_TYPES[name.rsplit(".", 1)[-1]],
                                key=f"download_{name}", on_click="ignore", width="stretch")
+
+
+def downloads(matrix: Matrix, result: NMFResult) -> None:
+    """Download buttons for A, S and AS as CSV, and the error curves."""
+    download_buttons(download_files(matrix, result))
 
 
 def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
@@ -136,29 +159,26 @@ def comparison_charts(results: dict[str, NMFResult], *, key: str = "compare") ->
     left, right = st.columns(2)
     with left:
         chart(figures.comparison_figure(results, x_axis="iteration", log_y=log_y),
-              key=f"{key}_by_iteration")
+              key=f"{key}_by_iteration", note="by_iteration")
     with right:
         chart(figures.comparison_figure(results, x_axis="time", log_y=log_y),
-              key=f"{key}_by_time")
+              key=f"{key}_by_time", note="by_time")
         st.caption("Each point sits at the moment the solver finished that iteration, "
                    "counted from the start of the call (initialization included). All "
                    "restarts run together as one batch, so more restarts slow every curve.")
 
 
 def comparison_table(results: dict[str, NMFResult]) -> None:
-    """Final error, time, iterations and diverged restarts per method."""
-    rows = [{
-        "method": name,
-        "final relative error": result.rel_error,
-        "time (s)": result.elapsed_s,
-        "iterations": result.n_iter,
-        "best restart": result.best_run + 1,
-        "diverged restarts": f"{result.n_diverged} of {len(result.diverged)}",
-        "how it ended": result.message,
-    } for name, result in results.items()]
+    """Final error, time, iterations and diverged restarts per method, and
+    downloads of the table and of every method's curve."""
+    rows = comparison_rows(results)
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
         "final relative error": st.column_config.NumberColumn(format="%.4g"),
         "time (s)": st.column_config.NumberColumn(format="%.3f"),
+    })
+    download_buttons({
+        "compare.csv": lambda: table_csv_bytes(rows),
+        "compare_curves.csv": lambda: table_csv_bytes(comparison_curve_rows(results)),
     })
 
 
@@ -173,8 +193,8 @@ def variant_summary(matrix: Matrix, *, A, S, rel_error: float, curve: go.Figure,
                  help=f"Negative entries in A and S, of {A.size + S.size:,}; NMF allows none")
     chart(figures.heatmap(AS, "AS", row_labels=matrix.row_labels, col_labels=matrix.col_labels,
                           zrange=figures.value_range(matrix.X, AS), height=300),
-          key=f"{key}_AS")
-    chart(curve, key=f"{key}_curve")
+          key=f"{key}_AS", note="variant_AS")
+    chart(curve, key=f"{key}_curve", note="variant_curve")
 
 
 def recovery_table(A_true, found: dict[str, object], factor_word: str = "factor") -> None:
