@@ -14,6 +14,7 @@ from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
 from .params import PARAMS, validate_params
+from .precision import working_dtype
 from .result import NMFResult, Snapshots
 from .solvers import MASKED_METHODS, SOLVERS, join_or, solver_class
 from .sparse.check import check_sparse, is_sparse
@@ -168,7 +169,7 @@ def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
         )
     if not (np.isfinite(A0).all() and np.isfinite(S0).all()):
         raise ParameterError("init=(A0, S0) must be finite")
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     W = np.repeat((A0 / root).T[None], R, axis=0)
     H = np.repeat((S0 / root)[None], R, axis=0)
     return np.ascontiguousarray(W), H
@@ -194,6 +195,7 @@ def factorize(
     missing: str = "zero",
     fixed_A: dict | None = None,
     fixed_S: dict | None = None,
+    dtype=None,
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -215,13 +217,16 @@ def factorize(
     ``params["empty_cols"]``).
     ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
     A or rows of S fixed while the rest are fitted (methods hals and mu; see
-    :mod:`nmf_core.fixed`).
+    :mod:`nmf_core.fixed`).  ``dtype`` (float64 or float32; default: float32 for a
+    float32 X, else float64) is the precision the solver works in and A and S come
+    back in; float32 halves memory and time, with relative errors floored near 1e-7.
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
     also from several threads at once.
     """
     X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
+    asked_dtype, dtype = dtype, working_dtype(dtype, X)
     started = time.perf_counter()
     arguments = locals()  # the keywords are the parameter table's names (tested)
     # None means "the table's default" for the keywords defaulting to None; k, method
@@ -267,6 +272,18 @@ def factorize(
     scale = observed.max if observed is not None else data.max()
     Xs = None if data is None else data.divided(scale)
     observed = None if observed is None else observed.divided(scale)  # one copy kept
+    if dtype == np.float32 and observed is None and not isinstance(Xs, DenseMatrix):
+        if asked_dtype is not None:
+            raise ParameterError("dtype=float32 needs a dense X; a sparse X runs in float64")
+        dtype = np.dtype(np.float64)  # a float32 sparse X: its runs work in float64
+    if dtype == np.float32:  # scaled in float64 first; A and S get √scale back at the end
+        single = np.finfo(np.float32)
+        if not float(single.tiny) <= scale <= float(single.max):
+            raise ParameterError(
+                f"X's largest entry {scale:g} is outside float32's range ({single.tiny:.3g} "
+                f"to {single.max:.3g}), so float32 factors cannot hold it; use dtype=float64")
+        if Xs is not None:  # masked runs keep float32 factors, their products in float64
+            Xs = DenseMatrix(Xs.dense().astype(np.float32))
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
         W, H = _check_init(init, observed if data is None else data, k, R, scale)
@@ -282,8 +299,11 @@ def factorize(
     if fixed is not None:
         fixed.place(W, H, np.sqrt(scale))
         fixed.hold(solver)
+    if W.dtype != dtype:
+        W, H = np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(H, dtype=dtype)
     params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
     params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
+    params["dtype"] = dtype.name
     if observed is None:
         residuals, x_sq = Xs.squared_residuals, Xs.squared_norm()
     else:
@@ -302,7 +322,10 @@ def factorize(
                 if snapshots else None)
     stop_reason = ""
     t = 0
-    limit = DIVERGENCE_FACTOR * curves[:, 0]
+    # Blown up: error past 10⁶ × max(start, 1).  A relative error of 1 is what A = 0
+    # gives, so an exact or near-exact start (error 0) is never a false alarm.
+    limit = DIVERGENCE_FACTOR * np.maximum(curves[:, 0], 1.0)
+    broke = np.zeros(R, dtype=int)  # iteration at which a restart's iterate turned non-finite
     W_prev, H_prev = np.empty_like(W), np.empty_like(H)
     all_active = bool(active.all())
     with np.errstate(all="ignore"):
@@ -321,9 +344,13 @@ def factorize(
                           & np.isfinite(H).all(axis=(1, 2)))
                 blown = finite & (err > limit)
                 newly = active & ~(finite & ~blown)
-                if newly.any():  # a diverged restart keeps its last iterate that passed the guard
+                if newly.any():  # a stopped restart keeps its last iterate that passed the guard
                     lengths[newly] = t
-                    diverged |= newly
+                    # Non-finite arithmetic (not error growth) after an iterate that moved
+                    # and is no worse than the start keeps it: the restart stops, valid.
+                    kept = newly & ~finite & (curves[:, t - 1] <= curves[:, 0]) & (t > 1)
+                    broke[kept] = t
+                    diverged |= newly & ~kept
                     active &= ~newly
                     all_active = False
                     solver.reset()
@@ -335,7 +362,7 @@ def factorize(
             if recorder:
                 recorder.record(t, W, H, solver)
             if not active.any():
-                stop_reason = "every restart diverged"
+                stop_reason = "every restart diverged" if diverged.all() else "stopped"
                 break
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
@@ -352,17 +379,19 @@ def factorize(
     if observed is not None:
         params["empty_rows"] = int(observed.empty.sum())
         params["empty_cols"] = int(observed.T.empty.sum())
+    if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
+        stop_reason = ""
     return _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
-                   started, stop_reason, recorder)
+                   started, stop_reason, recorder, broke)
 
 
 def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params, started,
-            stop_reason, recorder):
+            stop_reason, recorder, broke=None):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
     best = int(candidates[np.argmin(final[candidates])])
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     A, S = W[best].T * root, H[best] * root
     if observed is None:
         rel_error = relative_error(Xs, W[best].T, H[best])
@@ -373,13 +402,21 @@ def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
     truncated = bool(stop_reason) and success
     if not success:
         message = (f"every restart diverged; showing the last finite iterate of restart "
-                   f"{best + 1} (try nonnegative on, a smaller k or another method)")
+                   f"{best + 1} ({divergence_advice(params)})")
     elif stop_reason:
         message = stop_reason
     else:
-        message = f"finished {params['niter']} iterations"
+        ran = int(lengths.max() - 1)
+        message = (f"finished {params['niter']} iterations" if ran == params["niter"]
+                   else f"every restart stopped early, the last after {ran} of "
+                        f"{params['niter']} iterations")
         if diverged.any():
             message += f"; {int(diverged.sum())} of {R} restarts diverged"
+    if broke is not None and broke.any():
+        which = np.flatnonzero(broke)
+        names = ", ".join(f"{r + 1} (at iteration {broke[r]})" for r in which)
+        message += (f"; restart{'s' if len(which) > 1 else ''} {names} stopped where "
+                    "the arithmetic turned non-finite, keeping the last finite iterate")
     note = "" if observed is None else empty_note(observed)
     if note:
         message += f"; {note}"
@@ -392,6 +429,24 @@ def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
         message=message, snapshots=recorder.result(best, root) if recorder else None,
         times=clock[: lengths[best]].copy(),
     )
+
+
+def divergence_advice(params: dict) -> str:
+    """What to try when every restart diverged, from the settings actually used."""
+    tips = []
+    if params.get("method") in ("als", "rk", "hals") and not params.get("nonnegative", True):
+        tips.append("turn nonnegative on")
+    if params.get("k", 1) > 1:
+        tips.append(f"a smaller k (now {params['k']})")
+    if params.get("method") != "hals":
+        tips.append("method hals")
+    if params.get("init") not in ("nndsvd", "custom"):
+        tips.append("init nndsvd")
+    elif params.get("init") == "nndsvd":
+        tips.append("init random")
+    if not tips:
+        tips.append("check the data for extreme values")
+    return "try " + ", ".join(tips[:-1]) + (" or " if len(tips) > 1 else "") + tips[-1]
 
 
 class _Recorder:

@@ -320,12 +320,10 @@ def baseline_predictions(model: Recommender, users, items) -> dict[str, np.ndarr
         return np.where(asked >= 0, per[np.maximum(asked, 0)], mean)
 
     n, m = len(model.user_ids), len(model.item_ids)
-    biases, _ = model.predict_indices(users, items) if model.k == 0 else (None, 0)
-    if biases is None:
-        bias_only = Recommender(fit=model.baseline, baseline=model.baseline,
-                                user_ids=model.user_ids, item_ids=model.item_ids,
-                                scale=model.scale, train=train, fit_s=0.0)
-        biases, _ = bias_only.predict_indices(users, items)
+    bias_only = Recommender(fit=model.baseline, baseline=model.baseline,
+                            user_ids=model.user_ids, item_ids=model.item_ids,
+                            scale=model.scale, train=train, fit_s=0.0)
+    biases, _ = bias_only.predict_indices(users, items)
     raw = {"global mean": np.full(np.size(users), mean),
            "user mean": means(train.users, n, users),
            "item mean": means(train.items, m, items)}

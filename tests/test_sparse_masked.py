@@ -163,3 +163,15 @@ def test_bad_missing_requests_are_one_line_errors():
         factorize(X, 3, missing="blank")
     with pytest.raises(ParameterError, match="missing values need method hals or mu"):
         factorize(sp.csr_array(X), 3, "als", missing="unstored")
+
+
+def test_cost_estimates_count_stored_entries():
+    from nmf_core.budget import estimate_seconds
+
+    shape = (200_000, 20_000)
+    dense = estimate_seconds(shape, 10, "hals", 100, 1)
+    sparse = estimate_seconds(shape, 10, "hals", 100, 1, stored=2_000_000)
+    masked = estimate_seconds(shape, 10, "hals", 100, 1, masked=True, stored=2_000_000)
+    assert sparse < dense / 50 and masked < dense / 10
+    assert estimate_seconds(shape, 10, "mu", 100, 1, stored=4_000_000) > \
+        estimate_seconds(shape, 10, "mu", 100, 1, stored=2_000_000)

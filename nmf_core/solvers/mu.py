@@ -45,8 +45,9 @@ class MU(Solver):
 
     @classmethod
     def cost(cls, shape, k, settings):
-        n, m = shape
-        return Cost(20, 4 * n * m * k)
+        from ..sparse.masked import product_flops
+
+        return Cost(20, product_flops(shape, k, settings))
 
 
 class MaskedMU(Solver):

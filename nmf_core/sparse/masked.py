@@ -368,3 +368,11 @@ def observed_cost(shape, k: int, settings):
     stored = settings.get("stored") or n * m
     flops = SPARSE_FLOP_FACTOR * stored * k * (k + 3) + 4 * (n + m) * k * k
     return Cost(2 * k * 6 + 40, flops)
+
+
+def product_flops(shape, k: int, settings) -> float:
+    """X Sᵀ and Aᵀ X in one step, in BLAS-equivalent multiply-adds: 4·n·m·k for a dense
+    X, 4·stored·k sparse ones for a sparse X (``settings["stored"]``)."""
+    n, m = shape
+    stored = settings.get("stored")
+    return 4 * n * m * k if stored is None else SPARSE_FLOP_FACTOR * 4 * stored * k

@@ -112,6 +112,28 @@ def download_files(matrix: Matrix, result: NMFResult) -> dict[str, Callable[[], 
     }
 
 
+def bundle_zip(matrix: Matrix, result: NMFResult) -> tuple[str, bytes]:
+    """The results bundle of :mod:`nmf_core.bundle` (the CLI's ``--out`` files) as a zip,
+    named after the data it was computed from."""
+    from ..bundle import bundle_files, zip_bundle
+    from ..importing import LoadedMatrix
+
+    loaded = LoadedMatrix(values=matrix.X, row_labels=matrix.row_labels,
+                          col_labels=matrix.col_labels, label_header=matrix.label_header,
+                          column_scale=matrix.column_scale, sha256=matrix.sha256)
+    files = bundle_files(result, loaded, source=matrix.spec or matrix.name,
+                         import_settings=matrix.import_settings or {})
+    name = bundle_name(matrix)
+    return name, zip_bundle(files, folder=name.removesuffix(".zip"))
+
+
+def bundle_name(matrix: Matrix) -> str:
+    """``<data>_nmf_results.zip``, after the file (or data set) the results are for."""
+    source = matrix.spec or matrix.name
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in source.rsplit(".", 1)[0])
+    return f"{stem[:60]}_nmf_results.zip"
+
+
 MIME_TYPES = {"csv": "text/csv", "json": "application/json"}
 
 
@@ -127,8 +149,15 @@ def download_buttons(files: Mapping[str, Callable[[], bytes]], container=None) -
 
 
 def downloads(matrix: Matrix, result: NMFResult) -> None:
-    """Download buttons for A, S and AS as CSV, and the error curves."""
+    """Download buttons for A, S and AS as CSV, the error curves, and all results as one
+    zip (the CLI's --out bundle)."""
     download_buttons(download_files(matrix, result))
+    st.download_button("Download all (zip)", data=lambda: bundle_zip(matrix, result)[1],
+                       file_name=bundle_name(matrix), mime="application/zip",
+                       key="download_all", on_click="ignore",
+                       help="A, S, AS, errors.csv (every restart) and settings.json (version, "
+                            "every setting, seed, import settings, the input's SHA-256): the "
+                            "same files as the CLI's --out")
 
 
 def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
@@ -145,9 +174,11 @@ def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
             st.code(cli_command(matrix.spec, result.params), language="bash")
         else:
             missing = matrix.mask is not None  # blank cells fitted around, as here
-            st.code(python_code(matrix.name, result.params, csv=True, missing=missing),
-                    language="python")
-            st.code(cli_command(matrix.name, result.params, missing=missing), language="bash")
+            settings = matrix.import_settings or {}  # load_csv's kwargs, the CLI's flags
+            st.code(python_code(matrix.name, result.params, csv=True, missing=missing,
+                                import_settings=settings), language="python")
+            st.code(cli_command(matrix.name, result.params, missing=missing,
+                                import_settings=settings), language="bash")
             st.caption("With your CSV saved under that name in the current folder.")
 
 
