@@ -179,7 +179,15 @@ class DenseMatrix(DataMatrix):
 
 
 def as_data_matrix(X) -> DataMatrix:
-    """X as a DataMatrix: a DataMatrix as it is, an ndarray wrapped without a copy."""
+    """X as a DataMatrix: a DataMatrix as it is, an ndarray wrapped without a copy, a
+    scipy.sparse matrix as :class:`~nmf_core.sparse.matrix.SparseMatrix` (a canonical
+    float64 CSR; ``factorize`` checks it first with ``check_sparse``)."""
     if isinstance(X, DataMatrix):
         return X
+    from .sparse.check import is_sparse
+
+    if is_sparse(X):
+        from .sparse.matrix import SparseMatrix
+
+        return SparseMatrix(X)
     return DenseMatrix(np.asarray(X, dtype=np.float64))
