@@ -790,30 +790,28 @@ def _fast(text: str, delimiter: str, decimal: str, settings: dict, notes: list):
                                        settings, _number, notes)
     if label not in (None, 0) or data_cols != list(range(0 if label is None else 1, width)):
         return None
-    body = text[first_end:] if header else text[first_start:]
-    if '"' in body:
+    start = first_end if header else first_start
+    if text.find('"', start) != -1:
         return None
-    data = body.encode()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if label is None or _number(sample[-1][0][0]) is not None:  # numbers: no labels
-                if not data.isascii():
-                    return None
-                values = _read_numbers(data, delimiter, width)
+                values = _read_numbers(_Chunks(text, start, ascii_only=True), delimiter,
+                                       width)
                 if values is None:
                     return None
                 row_labels = None
                 if label == 0:
-                    row_labels = _first_column_text(data, delimiter)
+                    row_labels = _first_column_text(_Chunks(text, start), delimiter)
                     if not is_written_index(list(row_labels), sample[0][0][1:]):
                         return None
                     values = values[:, 1:]
             else:
-                values, row_labels = _read_labelled(data, delimiter, width)
+                values, row_labels = _read_labelled(_Chunks(text, start), delimiter, width)
                 if values is None:
                     return None
-    except (ValueError, TypeError, IndexError, MemoryError, OverflowError):
+    except (ValueError, TypeError, IndexError, MemoryError, OverflowError, _NotPlain):
         return None
     except Exception:  # pandas' own parser errors
         return None
@@ -829,9 +827,39 @@ def _fast(text: str, delimiter: str, decimal: str, settings: dict, notes: list):
                         mask, label_header, tuple(notes))
 
 
-def _pandas_csv(data: bytes, delimiter: str, **options):
+class _NotPlain(Exception):
+    """The body holds what the fast path leaves to the careful reader."""
+
+
+class _Chunks:
+    """``text[start:]`` as a binary file pandas reads in pieces, so the body is never
+    copied whole (``ascii_only``: a non-ASCII character stops the read)."""
+
+    def __init__(self, text: str, start: int, ascii_only: bool = False):
+        self.text, self.position, self.ascii_only = text, start, ascii_only
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self.text) if size is None or size < 0 else self.position + size
+        piece = self.text[self.position:end]
+        self.position += len(piece)
+        if self.ascii_only and not piece.isascii():
+            raise _NotPlain
+        return piece.encode()
+
+    def whole(self) -> bytes:
+        return self.read()
+
+    def __iter__(self):  # pandas checks for a file-like object by these two
+        return iter(())
+
+    def rewound(self) -> _Chunks:
+        return _Chunks(self.text, self.position, self.ascii_only)
+
+
+def _pandas_csv(data, delimiter: str, **options):
     import pandas as pd
-    return pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, na_filter=False,
+    source = data if isinstance(data, _Chunks) else io.BytesIO(data)
+    return pd.read_csv(source, sep=delimiter, header=None, na_filter=False,
                        skipinitialspace=True, engine="c", quoting=csv.QUOTE_NONE,
                        **options)
 
@@ -840,10 +868,20 @@ def _read_numbers(data: bytes, delimiter: str, width: int):
     """The (n, width) numbers of a quote-free ASCII body, or None if a row is not
     ``width`` plain numbers."""
     if width <= _FAST_TABLE_MAX_WIDTH:
-        frame = _pandas_csv(data, delimiter, dtype=np.float64)
-        return frame.to_numpy(np.float64) if frame.shape[1] == width else None
+        # In pieces, into one array sized by the line count: no concatenated copy.
+        text = data.text
+        at = data.position
+        bound = (text.count("\n", at) + text.count("\r", at) - text.count("\r\n", at)) + 1
+        values = np.empty((bound, width))
+        n = 0
+        for frame in _pandas_csv(data, delimiter, dtype=np.float64, chunksize=1 << 18):
+            if frame.shape[1] != width or n + len(frame) > bound:
+                return None
+            values[n:n + len(frame)] = frame.to_numpy(np.float64)
+            n += len(frame)
+        return values[:n] if n > bound // 2 else values[:n].copy()
     # Wide rows: one column of cells, after checking that every line has width cells.
-    flat = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    flat = data.whole().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     codes = np.frombuffer(flat, np.uint8)
     ends = np.flatnonzero(codes == 10)
     if not flat.endswith(b"\n"):
