@@ -108,6 +108,7 @@ _ASCII_SPACE = " \t\n\r\f\v"
 _DIGITS = re.compile(r"[0-9]+")
 _MAX_SHOWN = 40  # characters of a cell quoted in a message
 _SAMPLE_LINES = 100  # non-blank lines looked at to choose the delimiter
+_SAMPLE_CELLS = 1000  # cells of each of those lines counted as numeric or not
 FAST_PATH_MIN_CHARS = 1 << 15  # smaller files always take the cell-by-cell reader
 _FAST_TABLE_MAX_WIDTH = 2000  # wider bodies are parsed as one column of cells
 # Tokens that stand for a missing or logical value: data cells, never labels.
@@ -317,7 +318,7 @@ def _choose_delimiter(text: str, decimal: str = "auto") -> str:
             return (False, 0.0, 0.0, 0)
         width, agreeing = Counter(len(r) for r in records).most_common(1)[0]
         number = _number if delimiter == "," else _decimal_number
-        cells = [cell for r in records for cell in r]
+        cells = [cell for r in records for cell in r[:_SAMPLE_CELLS]]
         numeric = sum(number(cell) is not None for cell in cells) / len(cells)
         return (width > 1, agreeing / len(records), numeric, width)
 
@@ -612,6 +613,8 @@ def _auto_header(rows, label, data_cols, number, notes) -> bool:
             notes.append(f"the first row is a header: its first cell {_shown(corner)} is text "
                          "above the row labels")
             return True
+    if cell_kind(first[data_cols[0]], number) == "number":
+        return False  # a number first: a header then needs none (one-row files stay fast)
     kinds = [cell_kind(first[j], number) for j in data_cols]
     if "decorated" not in kinds and "text" in kinds and (
             kinds[0] == "text" or "number" not in kinds):
