@@ -130,7 +130,7 @@ class _Row:
 def load_csv(source, *, max_cells: int = DEFAULT_MAX_CELLS, max_bytes: int | None = None,
              missing: str = "error", header="auto", label_column="auto", drop=(),
              decimal: str = "auto", thousands: str | None = None, transpose: bool = False,
-             scale: str = "none", sheet=None) -> LoadedMatrix:
+             scale: str = "none", sheet=None, dtype="float64") -> LoadedMatrix:
     """Read ``source`` (a path, ``"-"`` for stdin, or a binary or text file-like
     object, read from its current position) as a matrix.
 
@@ -148,13 +148,31 @@ def load_csv(source, *, max_cells: int = DEFAULT_MAX_CELLS, max_bytes: int | Non
     each column divided by its maximum, 'mean': by its mean; the divisors are
     in ``column_scale``).
 
+    ``dtype`` ('float64' or 'float32') is the values' precision; a value beyond
+    float32's range is then an error, not an inf.
+
     Every problem with the input is a ``CSVFormatError``; bad arguments are a
     ``ParameterError``; a path that cannot be opened raises the ``OSError``.
     """
     from .importing import load_matrix
-    return load_matrix(source, max_cells=max_cells, max_bytes=max_bytes, missing=missing,
+    from .precision import working_dtype
+
+    dtype = working_dtype(dtype)
+    loaded = load_matrix(source, max_cells=max_cells, max_bytes=max_bytes, missing=missing,
                        header=header, label_column=label_column, drop=drop, decimal=decimal,
                        thousands=thousands, transpose=transpose, scale=scale, sheet=sheet)
+    return loaded if dtype == np.float64 else _as_float32(loaded)
+
+
+def _as_float32(loaded: LoadedMatrix) -> LoadedMatrix:
+    import dataclasses
+
+    big = np.abs(loaded.values) > np.finfo(np.float32).max
+    if big.any():
+        i, j = np.argwhere(big)[0]
+        raise CSVFormatError(f"the value {loaded.values[i, j]:g} at row {i + 1}, column "
+                             f"{j + 1} is beyond float32's range (3.4e38); use dtype float64")
+    return dataclasses.replace(loaded, values=loaded.values.astype(np.float32))
 
 
 def parse_csv_bytes(raw: bytes, *, max_cells: int, **settings) -> LoadedMatrix:

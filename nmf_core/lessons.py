@@ -35,6 +35,11 @@ FIGURE_NOTES: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "images_S": "The parts NMF learned: do they look like pieces of the pictures?",
         "images_free": "Without non-negativity the parts go negative (red) and stop looking "
                        "like pieces.",
+        "player_curve": "The dot is where you are: watch how far one step moves the error.",
+        "player_AS": "AS at this step: watch it creep towards X; outlines mark the row and "
+                     "column the step touched.",
+        "player_A": "Outlined rows of A changed in this step; with none outlined, all did.",
+        "player_S": "Outlined columns of S changed in this step; with none outlined, all did.",
     },
     "factory": {
         "true_A": "Each factory's true output per hour: what NMF has to find again.",

@@ -29,3 +29,20 @@ def test_large_row_reports_time_and_memory_from_a_child():
     assert [row.measure for row in found] == ["nmf_core k=10 fit time", "peak RSS"]
     assert all(row.value > 0 and row.meets is not None for row in found)
     assert "CPU time" in found[0].detail
+
+
+def test_a_movielens_folder_is_read_by_its_files(tmp_path):
+    from bench.recommend import _movielens
+
+    lines = "".join(f"{u}\t{i}\t{1 + (u + i) % 5}\t{u * 100 + i}\n" for u in range(1, 11)
+                    for i in range(1, 11))
+    (tmp_path / "u.data").write_text(lines)
+    how, train, test = _movielens(tmp_path)
+    assert how == "u.data, random 80/20" and train.n_ratings + test.n_ratings == 100
+    half = lines.splitlines(keepends=True)
+    (tmp_path / "u1.base").write_text("".join(half[:50]))
+    (tmp_path / "u1.test").write_text("".join(half[50:]))
+    how, train, test = _movielens(tmp_path)
+    assert how == "u1 split" and train.n_ratings == test.n_ratings == 50
+    with pytest.raises(FileNotFoundError):
+        _movielens(tmp_path / "nothing")

@@ -350,13 +350,15 @@ def test_a_lesson_from_the_picker_to_its_figures(open_page):
     from nmf_core.lessons import BY_SLUG
 
     lesson = BY_SLUG["restarts"]
-    page = open_page("compare", query="methods=hals&niter=20")  # another page and settings
+    patient = 240  # s: the walk takes two page runs; a shared machine may be slow
+    page = open_page("compare", query="methods=hals&niter=20", wait=False)  # another page
+    wait_idle(page, timeout_s=patient)
     page.get_by_role("combobox", name="Lesson", exact=True).click()
     page.get_by_role("option", name=lesson.title, exact=True).click()
     page.wait_for_function("() => new URL(location.href).searchParams.get('lesson') "
-                           "=== 'restarts'")
-    wait_idle(page, require=METRIC)
-    wait_for_charts(page, heatmaps=5, lines=1)
+                           "=== 'restarts'", timeout=patient * 1000)
+    wait_idle(page, require=METRIC, timeout_s=patient)
+    wait_for_charts(page, heatmaps=5, lines=1, timeout_s=patient)
     assert urlsplit(page.url).path.strip("/") == lesson.page
     assert {k: v[0] for k, v in query_of(page.url).items()} == lesson.query
     text = app_text(page)

@@ -131,11 +131,12 @@ def test_after_a_lesson_the_settings_can_change_and_the_lesson_be_opened_again()
 
 
 def test_every_figure_has_its_line_on_every_page():
-    for path, figures in (("", ("X", "AS", "residual", "A", "S", "convergence")),
+    for path, figures in (("", ("X", "AS", "residual", "A", "S", "convergence", "player_curve",
+                                 "player_AS", "player_A", "player_S")),
                           ("factory", tuple(FIGURE_NOTES["factory"])),
                           ("compare", tuple(FIGURE_NOTES["compare"])),
                           ("choose_k", tuple(FIGURE_NOTES["choose_k"]))):
-        at = page(path, ck_ks=["1", "3"])
+        at = page(path, ck_ks=["1", "3"], player="true")
         assert_clean(at)
         lines = captions(at)
         for figure in figures:

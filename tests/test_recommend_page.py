@@ -75,3 +75,21 @@ def test_uploaded_ratings_and_a_bad_file():
     at.file_uploader(key="rec_file").set_value(("bad.csv", bad, "text/csv")).run()
     assert [e.value for e in at.error] == [
         "rating 'great' at line 2, field 3 is not a number (1 in the file)"]
+
+
+def test_too_many_ratings_for_live_cross_validation_fit_the_default_k(monkeypatch):
+    from nmf_core.ui import recommend
+
+    monkeypatch.setattr(recommend, "AUTO_MAX_RATINGS", 100)
+    at = page(**SMALL)
+    assert_clean(at)
+    assert any("too many to cross-validate" in w.value for w in at.warning)
+    assert metric(at, "k, λ") == "10, 0.05"
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_a_user_the_data_lacks_falls_back_to_the_first():
+    at = page(**SMALL, rec_auto="false", rec_k="2", rec_user="nobody")
+    assert_clean(at)
+    assert at.selectbox(key="rec_user").value == "user 1"
+    assert len(top_lines(at)) == 10

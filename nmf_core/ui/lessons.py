@@ -153,20 +153,36 @@ def factor_images(matrix: Matrix, result: NMFResult, controls: Mapping[str, Any]
         st.metric("Negative entries, unconstrained", f"{negative_count(free.A, free.S):,}")
         st.caption(("mu cannot drop the constraint, so the comparison uses hals. "
                     if result.params["method"] == "mu" else "")
-                   + "Dropping the constraint can only help the fit, yet the factors stop "
-                   "being parts: they take negative values (red) and the images are made by "
-                   "adding and cancelling whole-body patterns. Non-negativity is what makes "
-                   "NMF learn parts (Lee and Seung, 1999).")
+                   + unconstrained_fit_words(result, free)
+                   + " The unconstrained factors stop being parts: they take negative values "
+                   "(red) and the images are made by adding and cancelling whole-body "
+                   "patterns. Non-negativity is what makes NMF learn parts (Lee and Seung, "
+                   "1999).")
     with right:
         chart(figures.image_grid_figure(rows_as_images(free.S, shape),
                                         "Unconstrained: rows of S (red negative)"),
               key="images_free", note="images_free")
 
 
+def unconstrained_fit_words(constrained, free) -> str:
+    """What the two errors measured say: dropping the constraint can only help the best
+    possible fit, so an unconstrained run that ends worse is named as what it is."""
+    if free.truncated:
+        return (f"The unconstrained run was {free.message}, so its error "
+                f"({format_error(free.rel_error)}) is not its finished value.")
+    if free.rel_error > constrained.rel_error * (1 + 1e-6) + 1e-12:
+        return (f"Here the unconstrained fit is worse ({format_error(free.rel_error)} against "
+                f"{format_error(constrained.rel_error)}): dropping the constraint can only help "
+                "the best possible fit, so this run stopped at a local minimum.")
+    return ("Dropping the constraint can only help the fit, and here it does "
+            f"({format_error(free.rel_error)} against {format_error(constrained.rel_error)}).")
+
+
 # --------------------------------------------------------------------------- predict first
 PREDICT_KEY = "fx_predict"
 PREDICTION_KEY = "fx_prediction"
 REVEALED_KEY = "_fx_revealed"
+ASKED_KEY = "_fx_asked"  # the settings the current prediction answers
 
 
 def predict_first(errors: Mapping[str, float], settings_key: tuple) -> bool:
@@ -183,6 +199,9 @@ def predict_first(errors: Mapping[str, float], settings_key: tuple) -> bool:
     if not on:
         return True
     names = list(errors)
+    if st.session_state.get(ASKED_KEY) != settings_key:  # a new question: no old answer
+        st.session_state.pop(PREDICTION_KEY, None)
+        st.session_state[ASKED_KEY] = settings_key
     stored = st.session_state.get(REVEALED_KEY)
     revealed = stored is not None and stored[0] == settings_key
     choice = st.radio("Which run will reach the lowest final error?", names, index=None,

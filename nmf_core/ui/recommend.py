@@ -25,6 +25,7 @@ DATA = Param("data", str, "films", "Built-in synthetic films with planted genre 
 AUTO_KS = (1, 2, 3, 4, 5, 6, 8, 12)  # the page's k grid for "auto" (kept small: it is live)
 AUTO_REGS = (0.02, 0.05, 0.1, 0.2)
 AUTO_FOLDS = 2
+AUTO_MAX_RATINGS = 200_000  # above this the live page fits the chosen k instead
 SEED = 0
 LABELS = {"data": "Ratings", "users": "Users", "films": "Films", "density": "Density",
           "noise": "Noise (stars)", "genres": "Genres (planted k)", "seed": "Data seed",
@@ -78,6 +79,14 @@ def model_controls() -> dict[str, Any]:
 
 def run(ratings, data_key: tuple, values: dict[str, Any]) -> tuple[Recommender, dict]:
     """The fitted model and its held-out figures, cached by data and settings."""
+    if values["auto"] and ratings.n_ratings > AUTO_MAX_RATINGS:
+        st.warning(f"{ratings.n_ratings:,} ratings are too many to cross-validate "
+                   f"{len(AUTO_KS) * len(AUTO_REGS) * AUTO_FOLDS} fits live (at most "
+                   f"{AUTO_MAX_RATINGS:,}); fitted at k = {RECOMMEND_PARAMS['k'].default} "
+                   f"instead. The CLI's --k auto has no such limit.",
+                   icon=":material/timer:")
+        values = {**values, "auto": False, "k": RECOMMEND_PARAMS["k"].default,
+                  "reg": RECOMMEND_PARAMS["reg"].default}
     k = "auto" if values["auto"] else values["k"]
     key = (data_key, k, values.get("reg"), values["biased"], values["test_fraction"], SEED,
            AUTO_KS, AUTO_REGS, AUTO_FOLDS)
