@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Cost, Solver
-from .products import gram, stacked_product
+from .products import gram
 
 
 def mu_rows(H, WX, WWt, held: tuple[int, ...] = ()) -> None:
@@ -26,6 +26,7 @@ class MU(Solver):
     name = "mu"
     backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
     fixed_factors = True
+    sparse = True  # X only through the seam's products and residuals
 
     def __init__(self, X, settings, rngs, mask=None):
         self.X = X
@@ -45,37 +46,31 @@ class MU(Solver):
 
     @classmethod
     def cost(cls, shape, k, settings):
-        n, m = shape
-        return Cost(20, 4 * n * m * k)
+        from ..sparse.masked import product_flops
+
+        return Cost(20, product_flops(shape, k, settings))
 
 
 class MaskedMU(Solver):
-    """Weighted multiplicative updates: ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))``, and the same for W."""
+    """Weighted multiplicative updates on the observed cells only,
+    ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))`` and the same for W, at O(stored·k²) a step
+    (:class:`nmf_core.sparse.masked.ObservedMU`; ``mask`` as for MaskedHALS)."""
 
     name = "mu"
     fixed_factors = True
     mask = True
+    sparse = True
 
     def __init__(self, X, settings, rngs, mask=None):
-        self.M = mask.astype(float)
-        self.MX = self.M * X.dense()
+        from ..sparse.masked import ObservedMU
+
+        self.engine = ObservedMU(mask)
 
     def step(self, W, H, t):
-        M, MX = self.M, self.MX
-        eps = np.finfo(np.float64).eps
-        model = M * (W.transpose(0, 2, 1) @ H)
-        ratio = stacked_product(W, MX) / np.maximum(W @ model, eps)
-        if self.held_S:
-            ratio[:, list(self.held_S)] = 1.0
-        H *= ratio
-        model = M * (W.transpose(0, 2, 1) @ H)
-        ratio = stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
-        if self.held_A:
-            ratio[:, list(self.held_A)] = 1.0
-        W *= ratio
-        return None
+        return self.engine.step(W, H, t, self.held_S, self.held_A)
 
     @classmethod
     def cost(cls, shape, k, settings):
-        n, m = shape
-        return Cost(30, 10 * n * m * k)
+        from ..sparse.masked import observed_cost
+
+        return observed_cost(shape, k, settings)
