@@ -2,7 +2,7 @@
 
 Options: ``--quick`` (CI smoke: short caps, 1–2 minutes), ``--repeats N`` (timed runs per
 figure, default 5; medians are reported), ``--cases factory,digits,synthetic``,
-``--sections ttt,periter,docs,app,memory,recommend,sparse,float32``, ``--output PATH``
+``--sections ttt,periter,docs,app,memory,recommend,sparse,float32,parse``, ``--output PATH``
 (``-`` for none).
 """
 
@@ -21,6 +21,7 @@ from . import (
     est,
     machine,
     memory,
+    parse,
     periter,
     recommend,
     sparse,
@@ -31,7 +32,7 @@ from .timing import MIN_REPEATS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "sparse", "float32")
+SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "sparse", "float32", "parse")
 TTT_RATIO_TARGET = 0.5  # hals time to target ≤ 0.5 × sklearn cd
 FLOOR_RATIO_TARGET = 1.3  # hals per iteration ≤ 1.3 × floor, on 2000×1000
 TRACKING_TARGET_PCT = 10.0
@@ -186,6 +187,9 @@ def run(argv=None) -> tuple[str, list[Row]]:
     if "recommend" in args.sections:
         _log("recommend")
         rows += recommend.recommend_rows(args.repeats, args.quick)
+    if "parse" in args.sections:  # issue #11: 10 MB files of every shape
+        _log("parse")
+        rows += parse.parse_rows(ROOT, args.repeats, args.quick)
     if "sparse" in args.sections:
         rows += sparse.sparse_rows(args.repeats, args.quick, ROOT, _log)
     if "float32" in args.sections:  # issue #14: bench/est.py
