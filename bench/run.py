@@ -24,6 +24,7 @@ from . import (
     parse,
     periter,
     recommend,
+    scale,
     sparse,
     target,
 )
@@ -32,7 +33,8 @@ from .timing import MIN_REPEATS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "sparse", "float32", "parse")
+SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "sparse", "float32", "parse",
+            "scale")
 TTT_RATIO_TARGET = 0.5  # hals time to target ≤ 0.5 × sklearn cd
 FLOOR_RATIO_TARGET = 1.3  # hals per iteration ≤ 1.3 × floor, on 2000×1000
 TRACKING_TARGET_PCT = 10.0
@@ -195,6 +197,9 @@ def run(argv=None) -> tuple[str, list[Row]]:
     if "float32" in args.sections:  # issue #14: bench/est.py
         _log("float32 against float64")
         rows += est.float32_rows(args.repeats, loaded.get("synthetic"))
+    if "scale" in args.sections:  # issue #13: bench/scale.py
+        _log("scale (dask)")
+        rows += scale.scale_rows(args.repeats, args.quick)
     noise_after = periter.matmul_floor(2000, 1000, 20, args.repeats)
     load_after = os.getloadavg()[0]
     elapsed = time.perf_counter() - started

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import cli_recommend
+from . import cli_recommend, cli_scale
 from .errors import CSVFormatError, NMFInputError
 from .importing import add_cli_flags, settings_from_cli
 from .params import PARAMS, RESULT_SETTINGS
@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "sparse input, where it would be n×m), errors.csv and settings.json "
                         "(written all or nothing)")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
+    cli_scale.add_arguments(factor)  # --scheduler, --workers, --memory-limit
     project = sub.add_parser("project", help="coefficients of new data on fixed factors (NNLS)")
     project.add_argument("file", help="CSV of new data: new rows (with --fixed S, the default), "
                          "or new columns (with --fixed A)")
@@ -101,10 +102,12 @@ def _load(source: str, settings: dict, triples: bool = False):
 def run_factor(args) -> int:
     from .factorize import factorize
 
-    import_settings = settings_from_cli(args)
-    loaded = _load(args.file, import_settings, args.triples)
     options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
+    if cli_scale.wanted(args):  # zarr, Parquet, HDF5: on dask
+        return cli_scale.run_factor(args, options, _write_stdout, _OutputError)
+    import_settings = settings_from_cli(args)
+    loaded = _load(args.file, import_settings, args.triples)
     if args.missing and is_sparse(loaded.values):
         options["missing"] = "unstored"
     elif args.missing:

@@ -32,8 +32,8 @@ tests/test_csvio.py):
   ``""``) and the column below it holds distinct whole numbers written in
   digits, under a header with text (under a header of numbers both must count
   from 0 or 1, as pandas' default ``,0,1`` does, so a blank top-left cell in a
-  matrix of counts is still an error); or (c) R's
-  row names: the top-left cell is empty and every cell below it is quoted.  A
+  matrix of counts is still an error); or (c) R's row names: the top-left cell
+  is empty and every cell below it is quoted, under a header with text.  A
   numeric first column that is none of these stays data.
 * **Header** (``header="auto"``): the first row is a header when none of its
   data cells is a decorated number, at least one is genuine text, and either
@@ -592,7 +592,7 @@ def _auto_label(rows, quoted, kept, number, notes) -> int | None:
         notes.append(f"column {c + 1} holds the row labels: distinct whole numbers under an "
                      "empty top-left cell, an index as pandas and R write it")
         return c
-    if all(quoted[1:]):
+    if all(quoted[1:]) and any(cell_kind(rows[0][j], number) == "text" for j in kept[1:]):
         notes.append(f"column {c + 1} holds the row labels: quoted cells under an empty "
                      "top-left cell, R's row names")
         return c

@@ -16,7 +16,7 @@ from .metrics import relative_error
 from .params import PARAMS, validate_params
 from .precision import working_dtype
 from .result import NMFResult, Snapshots
-from .solvers import MASKED_METHODS, SOLVERS, join_or, solver_class
+from .solvers import MASKED_METHODS, METHODS, SOLVERS, join_or, solver_class
 from .sparse.check import check_sparse, is_sparse
 from .sparse.masked import FilledMatrix, empty_note, observed_input
 
@@ -240,6 +240,10 @@ def factorize(
     if custom_init:
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
+    if is_dask_array(X):
+        return _factorize_dask(X, params, init, callback, snapshots,
+                               mask if missing != "unstored" else missing, started,
+                               fixed_A is not None or fixed_S is not None)
     M = observed = None  # observed: the cells a masked run fits (ObservedEntries)
     if mask is not None or missing == "unstored":
         if params["method"] not in MASKED_METHODS:
@@ -400,6 +404,25 @@ def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
         rel_error = float(np.sqrt(max(sq, 0.0) / observed.x_sq))
     success = bool((~diverged).any())
     truncated = bool(stop_reason) and success
+    message = outcome_message(params, success, stop_reason, diverged, best, lengths, broke)
+    note = "" if observed is None else empty_note(observed)
+    if note:
+        message += f"; {note}"
+    all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
+    return NMFResult(
+        A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
+        errors=all_errors[best], all_errors=all_errors, best_run=best,
+        n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
+        diverged=diverged.copy(), params=params, success=success, truncated=truncated,
+        message=message, snapshots=recorder.result(best, root) if recorder else None,
+        times=clock[: lengths[best]].copy(),
+    )
+
+
+def outcome_message(params, success: bool, stop_reason: str, diverged, best: int, lengths,
+                    broke=None) -> str:
+    """The one line saying how a run ended (the numpy and the dask loops both use it)."""
+    R = len(diverged)
     if not success:
         message = (f"every restart diverged; showing the last finite iterate of restart "
                    f"{best + 1} ({divergence_advice(params)})")
@@ -417,18 +440,37 @@ def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
         names = ", ".join(f"{r + 1} (at iteration {broke[r]})" for r in which)
         message += (f"; restart{'s' if len(which) > 1 else ''} {names} stopped where "
                     "the arithmetic turned non-finite, keeping the last finite iterate")
-    note = "" if observed is None else empty_note(observed)
-    if note:
-        message += f"; {note}"
-    all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
-    return NMFResult(
-        A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
-        errors=all_errors[best], all_errors=all_errors, best_run=best,
-        n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
-        diverged=diverged.copy(), params=params, success=success, truncated=truncated,
-        message=message, snapshots=recorder.result(best, root) if recorder else None,
-        times=clock[: lengths[best]].copy(),
-    )
+    return message
+
+
+def is_dask_array(X) -> bool:
+    """True for a dask.array.Array, without importing dask when nothing has loaded it."""
+    import sys
+
+    array = sys.modules.get("dask.array")
+    return array is not None and isinstance(X, array.Array)
+
+
+def _factorize_dask(X, params, init, callback, snapshots, mask, started, fixed) -> NMFResult:
+    """A dask array X runs on nmf_core.scale: hals and mu, A kept on the workers, in
+    float64 whatever X's dtype."""
+    from .scale.run import factorize_dask
+
+    if "dask" not in solver_class(params["method"]).backends:
+        runs = join_or(m for m in METHODS if "dask" in solver_class(m).backends)
+        raise ParameterError(f"method {params['method']!r} needs X in memory (it samples or "
+                             f"solves whole columns); a dask X runs {runs}")
+    if mask is not None:
+        raise ParameterError("missing values (a mask, or missing='unstored') need X in "
+                             "memory; a dask X is factored without them")
+    if snapshots:
+        raise ParameterError("snapshots need X in memory; a dask X records none")
+    if fixed:
+        raise ParameterError("fixed_A and fixed_S need X in memory; a dask X fits every "
+                             "factor")
+    params["dtype"], params["fixed_A"], params["fixed_S"] = "float64", [], []
+    return factorize_dask(X, params, init=init, callback=callback, started=started,
+                          divergence_factor=DIVERGENCE_FACTOR)
 
 
 def divergence_advice(params: dict) -> str:

@@ -124,6 +124,7 @@ class HALS(Solver):
 
     name = "hals"
     settings = ("nonnegative",)
+    backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
     fixed_factors = True
     sparse = True  # X only through the seam's products and residuals
     BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
@@ -161,16 +162,22 @@ class HALS(Solver):
         HXt, HHt = X.product_t(H_new), gram(H_new)
         hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol, self.held_A)
         sq = X.squared_residuals(W_new, H_new, (HXt, HHt, None))
-        ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
+        ok = self._safeguard(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
         np.copyto(W, W_new, where=ok[:, None, None])
         np.copyto(H, H_new, where=ok[:, None, None])
+        return self.sq.copy()
+
+    def _safeguard(self, sq):
+        """Which restarts keep the new iterate (error not larger, or non-finite for the
+        guard to see); the kept errors, β and β̄ follow.  Shared with the dask step."""
+        ok = np.ones(len(sq), bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
         self.sq = np.where(ok, sq, self.sq) if self.sq is not None else sq
         grown = np.minimum(self.beta_cap, self.beta * self.GROW)
         self.beta_cap = np.where(ok, np.minimum(1.0, self.beta_cap * self.GROW_CAP), self.beta)
         self.beta = np.where(ok, grown, self.beta / self.SHRINK)
-        return self.sq.copy()
+        return ok
 
     @classmethod
     def cost(cls, shape, k, settings):

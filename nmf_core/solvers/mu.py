@@ -24,6 +24,7 @@ class MU(Solver):
     Non-negative by construction, so it reads no ``nonnegative`` setting."""
 
     name = "mu"
+    backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
     fixed_factors = True
     sparse = True  # X only through the seam's products and residuals
 
