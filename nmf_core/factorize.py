@@ -12,7 +12,8 @@ from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
 from .initialization import INITS
 from .metrics import relative_error
-from .params import PARAMS, validate_params
+from .objective import Objective, beta_of, hoyer_sparseness
+from .params import PARAMS, check_supported, validate_params
 from .result import NMFResult, Snapshots
 from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
 
@@ -189,6 +190,10 @@ def factorize(
     nonnegative: bool = True,
     sampling: str | None = None,
     row_sampling: str | None = None,
+    loss: str | float | None = None,
+    alpha_A: float | None = None,
+    alpha_S: float | str | None = None,
+    l1_ratio: float | None = None,
     callback: Callable[[int, np.ndarray], bool | None] | None = None,
     max_seconds: float | None = None,
     snapshots: int = 0,
@@ -197,8 +202,12 @@ def factorize(
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
     Parameters not given take the defaults declared in :mod:`nmf_core.params`.
-    ``init`` is "random", "nndsvd" or a pair ``(A0, S0)``.  ``callback(t, errors)``
-    is called after every iteration t with each restart's relative error; a
+    ``init`` is "random", "nndsvd" or a pair ``(A0, S0)``.  ``loss`` ("frobenius",
+    "kullback-leibler", "itakura-saito" or a float β) and the elastic-net penalty
+    ``alpha_A``, ``alpha_S`` ("same": alpha_A's) and ``l1_ratio`` have scikit-learn's
+    names, meaning and scaling (:mod:`nmf_core.objective`).  ``callback(t, errors)``
+    is called after every iteration t with each restart's curve value (the
+    relative error for the Frobenius loss without penalty; see ``NMFResult``); a
     truthy return stops the run.  ``max_seconds`` caps wall-clock time: the run
     stops and returns the best iterate so far, flagged ``truncated``.
     ``snapshots`` > 0 records up to that many (≤ 200, ≤ 50 MB) evenly spaced
@@ -231,9 +240,12 @@ def factorize(
                 f"missing values need method {join_or(MASKED_METHODS)}; "
                 f"got {params['method']!r}"
             )
+        check_supported(solver_class(params["method"], masked=True), params,
+                        "with missing values, method")
         X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
     X = check_matrix(X, k)
     M = None if mask is None else check_mask(mask, X)
+    _check_zeros_for_loss(X, M, params["loss"])
     data = as_data_matrix(X)  # from here on X is reached only through the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
@@ -248,20 +260,24 @@ def factorize(
     else:  # start from X with missing cells at the observed mean (masked runs are dense)
         dense = Xs.dense()
         W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
-    solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M)
+    # The objective of X scaled to max 1: f = scale^β · f' (see nmf_core.objective).
+    objective = Objective.from_settings(params, data.shape).for_scaled(scale)
+    solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M,
+                                                                  objective=objective)
     if M is None:
-        residuals = Xs.squared_residuals
+        def measure(W, H):
+            return objective.value(Xs, W, H)
     else:
         Mf, dense = M.astype(float), Xs.dense()
 
-        def residuals(W, H):
-            return masked_squared_residuals(dense, W, H, Mf)
+        def measure(W, H):
+            return 0.5 * masked_squared_residuals(dense, W, H, Mf)
 
     x_sq = Xs.squared_norm()
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
-        curves[:, 0] = np.sqrt(residuals(W, H) / x_sq)
+        curves[:, 0] = np.sqrt(np.maximum(2 * measure(W, H), 0) / x_sq)
     if not np.isfinite(curves[:, 0]).all():
         raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
     clock[0] = time.perf_counter() - started
@@ -279,10 +295,11 @@ def factorize(
         for t in range(1, niter + 1):
             np.copyto(W_prev, W)
             np.copyto(H_prev, H)
-            sq = solver.step(W, H, t - 1)
-            if sq is None:  # the solver had no cheap residual (it is exact where small)
-                sq = residuals(W, H)
-            err = np.sqrt(np.maximum(sq, 0) / x_sq)
+            value = solver.step(W, H, t - 1)  # the objective f' per restart
+            if value is None:  # the solver had no cheap value (it is exact where small)
+                value = measure(W, H)
+            # The curve: √(2 f') / ‖X'‖, the relative error for the unpenalised Frobenius loss
+            err = np.sqrt(np.maximum(2 * value, 0) / x_sq)
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
             # of squares means every entry is finite.  Only when it fails are the exact
             # tests run (the squares can also overflow), so the guard's outcome is unchanged.
@@ -319,12 +336,27 @@ def factorize(
     if recorder:  # a run stopped early still ends its snapshots at its last iterate
         recorder.record(t, W, H, solver, last=True)
     params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
+    # f = scale^β · f', and f' = ‖X'‖² · curve² / 2
+    units = x_sq / 2 * scale ** objective.beta
     return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, recorder)
+                   stop_reason, recorder, units)
+
+
+def _check_zeros_for_loss(X, M, loss) -> None:
+    """β ≤ 0 (Itakura–Saito and below) divides by X: refuse zeros, naming the first."""
+    if beta_of(loss) > 0:
+        return
+    zero = X == 0 if M is None else (X == 0) & M
+    if zero.any():
+        i, j = np.argwhere(zero)[0]
+        raise MatrixError(
+            f"loss={loss!r} (β ≤ 0) needs X without zeros; X has {int(zero.sum())} zero "
+            f"cell(s), the first at row {i + 1}, column {j + 1}; use kullback-leibler or "
+            f"frobenius, or add a small offset")
 
 
 def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started, stop_reason,
-            recorder):
+            recorder, units=None):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
@@ -344,7 +376,12 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
         if diverged.any():
             message += f"; {int(diverged.sum())} of {R} restarts diverged"
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
+    with np.errstate(over="ignore"):
+        all_objectives = tuple(c * c * units for c in all_errors) if units is not None else None
     return NMFResult(
+        objective=None if all_objectives is None else all_objectives[best],
+        all_objectives=all_objectives,
+        sparseness={"A": hoyer_sparseness(A), "S": hoyer_sparseness(S.T)},
         A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
         errors=all_errors[best], all_errors=all_errors, best_run=best,
         n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cost, Solver, Trace
+from .base import FROBENIUS, Cost, Solver, Trace
 from .products import direct_residual_flops, gram
 from .sampling import column_picks
 
@@ -13,7 +13,7 @@ from .sampling import column_picks
 _NORMAL_EQUATIONS_RCOND = 1e-6
 
 
-def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
+def least_squares_columns(H, W, X, cols, nonnegative: bool, ridge: float = 0.0) -> None:
     """Solve columns of H by least squares with A = Wᵀ fixed, in place.
 
     ``H[:, j] ← argmin_h ‖X[:, j] − Wᵀ h‖``, then ``max(0, ·)`` when ``nonnegative``.
@@ -23,9 +23,12 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
     Through the normal equations ``(W Wᵀ) h = W x`` (a batched k×k solve, several
     times cheaper than an SVD per call) where W Wᵀ is well conditioned; restarts
     whose A is rank-deficient or nearly so take the min-norm solution through the
-    SVD pseudo-inverse instead, as before.
+    SVD pseudo-inverse instead, as before.  ``ridge`` > 0 adds ½·ridge·‖h‖² to the
+    least squares: ``(W Wᵀ + ridge·I) h = W x``, solved the same way.
     """
     WWt = gram(W)
+    if ridge:
+        WWt = WWt + ridge * np.eye(WWt.shape[1])
     if cols is None:
         rhs = X.product(W)  # (R, k, m)
     else:
@@ -40,8 +43,12 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
         if ok.any():
             new[ok] = np.linalg.solve(WWt[ok], rhs[ok])
         bad = ~ok
-        P = np.linalg.pinv(W[bad].transpose(0, 2, 1))  # (b, k, n)
-        new[bad] = X.product(P) if cols is None else (P @ X.columns(cols[bad]).T[:, :, None])
+        if ridge:  # the min-norm solution of the ridge normal equations
+            new[bad] = np.linalg.pinv(WWt[bad]) @ rhs[bad]
+        else:
+            P = np.linalg.pinv(W[bad].transpose(0, 2, 1))  # (b, k, n)
+            new[bad] = (X.product(P) if cols is None
+                        else (P @ X.columns(cols[bad]).T[:, :, None]))
     if nonnegative:
         np.maximum(new, 0.0, out=new)
     if cols is None:
@@ -64,19 +71,22 @@ class ALS(Solver):
     one random column of S and one random row of A per iteration."""
 
     name = "als"
-    settings = ("nonnegative", "sampling")
+    settings = ("nonnegative", "sampling", "alpha_A", "alpha_S", "l1_ratio")
+    penalties = ("l2",)  # ridge, through the normal equations
     from_documents = True
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.nonnegative = X, settings["nonnegative"]
+        self.objective = objective
         self.picks = sampled_picks(settings["sampling"], rngs, X.shape, settings["niter"])
 
     def step(self, W, H, t):
         col = row = None
         if self.picks is not None:
             col, row = self.picks[0][:, t], self.picks[1][:, t]
-        least_squares_columns(H, W, self.X, col, self.nonnegative)
-        least_squares_columns(W, H, self.X.T, row, self.nonnegative)
+        o = self.objective
+        least_squares_columns(H, W, self.X, col, self.nonnegative, o.l2_S)
+        least_squares_columns(W, H, self.X.T, row, self.nonnegative, o.l2_A)
         return None
 
     def trace(self):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cost, Solver
+from .base import FROBENIUS, Cost, Solver
 from .products import EXACT_BELOW, ZERO, gram
 
 
@@ -88,6 +88,18 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol)
     _repeat_passes(H, one_pass, max_passes, tol)
 
 
+def penalised(WX, WWt, l1: float, l2: float):
+    """The products hals_rows takes, shifted for the elastic net (as TensorLy and
+    scikit-learn's cd do): L1 subtracts from W X, L2 adds to the diagonal of W Wᵀ,
+    which turns each row update into the exact minimiser of
+    ½‖X − WᵀH‖² + l1·‖H‖₁ + ½·l2·‖H‖² in that row, over H ≥ 0."""
+    if l1:
+        WX = WX - l1
+    if l2:
+        WWt = WWt + l2 * np.eye(WWt.shape[1])
+    return WX, WWt
+
+
 def inner_passes(k: int, other: int) -> int:
     """HALS passes per half-step: a pass costs about k·k·m flops against n·m·k for the
     products, so passes repeat while they are cheap next to the products
@@ -110,12 +122,14 @@ class HALS(Solver):
     """
 
     name = "hals"
-    settings = ("nonnegative",)
+    settings = ("nonnegative", "alpha_A", "alpha_S", "l1_ratio")
+    penalties = ("l1", "l2")
     BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
     TOL = 0.1  # Gillis–Glineur: inner passes stop once one moves H by ≤ TOL × the first's
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.nonnegative, self.tol = X, settings["nonnegative"], self.TOL
+        self.objective = objective
         self.passes = inner_passes
         self.reset()
 
@@ -141,11 +155,14 @@ class HALS(Solver):
             W_new = self._extrapolated(W, self.previous[0])
             H_new = self._extrapolated(H, self.previous[1])
         n, m = X.shape
-        hals_rows(H_new, X.product(W_new), gram(W_new), self.nonnegative,
-                  self.passes(k, n), self.tol)
+        o = self.objective
+        hals_rows(H_new, *penalised(X.product(W_new), gram(W_new), o.l1_S, o.l2_S),
+                  self.nonnegative, self.passes(k, n), self.tol)
         HXt, HHt = X.product_t(H_new), gram(H_new)
-        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol)
-        sq = X.squared_residuals(W_new, H_new, (HXt, HHt, None))
+        hals_rows(W_new, *penalised(HXt, HHt, o.l1_A, o.l2_A), self.nonnegative,
+                  self.passes(k, m), self.tol)
+        sq = o.from_squared_residuals(X.squared_residuals(W_new, H_new, (HXt, HHt, None)),
+                                      W_new, H_new)
         ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
@@ -191,7 +208,7 @@ class MaskedHALS(Solver):
     settings = ("nonnegative",)
     mask = True
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.M, self.nonnegative = X.dense(), mask.astype(float), settings["nonnegative"]
         self.exact_below = EXACT_BELOW * X.squared_norm()
 
@@ -201,7 +218,7 @@ class MaskedHALS(Solver):
         masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative)
         sq = np.einsum("rnm,rnm->r", E, E)
         # E was updated in place, so small values carry its rounding: measure afresh.
-        return None if (sq < self.exact_below).any() else sq
+        return None if (sq < self.exact_below).any() else 0.5 * sq
 
     @classmethod
     def cost(cls, shape, k, settings):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .als import sampled_picks
-from .base import Cost, Solver, Trace
+from .base import FROBENIUS, Cost, Solver, Trace
 from .products import ZERO, direct_residual_flops
 from .sampling import UniformStream, weighted_picks
 
@@ -149,7 +149,7 @@ class RK(Solver):
     settings = ("nonnegative", "sampling", "kacziter", "row_sampling")
     from_documents = True
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.nonnegative = X, settings["nonnegative"]
         self.row_sampling = settings["row_sampling"]
         n, m = X.shape
