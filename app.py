@@ -19,4 +19,5 @@ st.navigation([
     st.Page("app_pages/factory.py", title="Factory example", icon=":material/factory:"),
     st.Page("app_pages/compare.py", title="Compare methods", icon=":material/show_chart:"),
     st.Page("app_pages/choose_k.py", title="Choose k", icon=":material/tune:"),
+    st.Page("app_pages/recommend.py", title="Recommend", icon=":material/movie:"),
 ]).run()

@@ -1,4 +1,5 @@
-"""Command line: ``python3 -m nmf_core factor FILE.csv --k K [...]``.
+"""Command line: ``python3 -m nmf_core factor FILE.csv --k K [...]`` and
+``python3 -m nmf_core project NEW.csv --factors S.csv``.
 
 Flags, their ranges and help come from the parameter table.  Bad input exits
 with status 2 and a single ``error: ...`` line on stderr.
@@ -11,10 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from . import cli_recommend
 from .errors import CSVFormatError, NMFInputError
+from .importing import add_cli_flags, settings_from_cli
 from .params import PARAMS, RESULT_SETTINGS
 
 
@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="nmf-explorer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     factor = sub.add_parser("factor", help="factor a CSV matrix X ≈ A S")
-    factor.add_argument("file", help="CSV file of non-negative numbers (header/index optional), "
+    factor.add_argument("file", help="CSV, .xlsx or .ods file of non-negative numbers "
+                        "(header/labels optional; - reads standard input), "
                         "or a built-in data set: factory, swimmer, bars, "
                         "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
     for name in ("k", "method", *RESULT_SETTINGS, "max_seconds"):
@@ -49,51 +50,46 @@ def build_parser() -> argparse.ArgumentParser:
         factor.add_argument(flag, dest=name, **kwargs)
     factor.add_argument("--allow-negative-factors", dest="nonnegative", action="store_false",
                         help="do not project A and S onto >= 0 (unconstrained factorization)")
-    factor.add_argument("--missing", action="store_true",
-                        help="treat blank cells as missing values (masked NMF; hals or mu)")
-    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv")
+    add_cli_flags(factor)  # --missing, --header, --label-column, --drop, --scale, ...
+    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv "
+                        "and settings.json (written all or nothing)")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
+    project = sub.add_parser("project", help="coefficients of new data on fixed factors (NNLS)")
+    project.add_argument("file", help="CSV of new data: new rows (with --fixed S, the default), "
+                         "or new columns (with --fixed A)")
+    project.add_argument("--factors", required=True, type=Path,
+                         help="CSV of the fixed factor, e.g. the S.csv or A.csv factor --out "
+                              "wrote (labels optional)")
+    project.add_argument("--fixed", choices=("S", "A"), default="S",
+                         help="which factor --factors holds: S (k×m; the new rows get A's rows, "
+                              "n_new×k) or A (n×k; the new columns get S's columns, k×m_new)")
+    project.add_argument("--out", type=Path, help="write the coefficients to this CSV file "
+                         "(default: print them)")
+    project.add_argument("--json", action="store_true",
+                         help="print one JSON object: shape, k and the relative error")
     cli_recommend.add_parser(sub)
     return parser
 
 
-def _write_outputs(out: Path, result, loaded) -> None:
-    from .csvio import to_csv_bytes
-
-    out.mkdir(parents=True, exist_ok=True)
-    factors = tuple(f"factor {i + 1}" for i in range(result.A.shape[1]))
-    rows, cols = loaded.row_labels, loaded.col_labels
-    (out / "A.csv").write_bytes(to_csv_bytes(result.A, rows, factors))
-    (out / "S.csv").write_bytes(to_csv_bytes(result.S, factors, cols))
-    (out / "AS.csv").write_bytes(to_csv_bytes(result.approximation, rows, cols))
-    n = max(len(c) for c in result.all_errors)
-    curves = np.full((n, len(result.all_errors)), np.nan)
-    for r, curve in enumerate(result.all_errors):
-        curves[: len(curve), r] = curve
-    lines = ["iteration,best," + ",".join(f"restart {r + 1}" for r in range(curves.shape[1]))]
-    for t in range(n):
-        best = result.errors[t] if t < len(result.errors) else ""
-        cells = ["" if np.isnan(v) else repr(float(v)) for v in curves[t]]
-        lines.append(",".join([str(t), repr(float(best)) if best != "" else "", *cells]))
-    (out / "errors.csv").write_text("\n".join(lines) + "\n")
-
-
-def _load(source: str, missing: bool):
-    """A CSV file, or a built-in data set named by its spec (see nmf_core.data)."""
-    from .csvio import LoadedMatrix, load_csv
+def _load(source: str, settings: dict):
+    """A CSV or spreadsheet file (``-``: standard input), or a built-in data set named by
+    its spec (see nmf_core.data)."""
+    from .csvio import LoadedMatrix
     from .data import GENERATORS, load_dataset
+    from .importing import load_matrix
 
-    if source.partition(":")[0] in GENERATORS and not Path(source).exists():
+    if source != "-" and source.partition(":")[0] in GENERATORS and not Path(source).exists():
         data = load_dataset(source)
         return LoadedMatrix(values=data.X, row_labels=data.row_labels,
                             col_labels=data.col_labels, mask=None)
-    return load_csv(source, missing="mask" if missing else "error")
+    return load_matrix(source, **settings)
 
 
 def run_factor(args) -> int:
     from .factorize import factorize
 
-    loaded = _load(args.file, args.missing)
+    import_settings = settings_from_cli(args)
+    loaded = _load(args.file, import_settings)
     options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
     if args.missing:
@@ -101,11 +97,15 @@ def run_factor(args) -> int:
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,
                        nonnegative=args.nonnegative, max_seconds=args.max_seconds, **options)
     if args.out is not None:
+        from .bundle import BundleWriteError, bundle_files, write_bundle
+        files = bundle_files(result, loaded, source=args.file,
+                             import_settings=import_settings)
         try:
-            _write_outputs(args.out, result, loaded)
-        except OSError as exc:
-            raise _OutputError(f"cannot write the results to {args.out}: "
-                               f"{exc.strerror or exc}") from exc
+            write_bundle(args.out, files)
+        except BundleWriteError as exc:
+            failed = "" if exc.path == args.out else f"{exc.path.name}: "
+            raise _OutputError(f"cannot write the results to {args.out}: {failed}{exc.reason} "
+                               "(nothing was written)") from exc
     if args.json:
         text = json.dumps(result.summary())
     else:  # restarts are numbered from 1 here, in errors.csv and in --json's best_restart
@@ -116,6 +116,43 @@ def run_factor(args) -> int:
                 f"{result.message})")
     _write_stdout(text + "\n")
     return 0 if result.success else 1
+
+
+def run_project(args) -> int:
+    from .csvio import load_csv, to_csv_bytes
+    from .metrics import relative_error
+    from .project import project
+
+    new = load_csv(args.file)
+    fixed = load_csv(args.factors)
+    if args.fixed == "S":
+        coefficients = project(new.values, S=fixed.values)
+        rows, cols = new.row_labels, fixed.row_labels
+        error = relative_error(new.values, coefficients, fixed.values)
+    else:
+        coefficients = project(new.values, A=fixed.values)
+        rows, cols = fixed.col_labels, new.col_labels
+        error = relative_error(new.values, fixed.values, coefficients)
+    data = to_csv_bytes(coefficients, rows, cols)
+    if args.out is not None:
+        try:
+            args.out.write_bytes(data)
+        except OSError as exc:
+            raise _OutputError(f"cannot write the coefficients to {args.out}: "
+                               f"{exc.strerror or exc}") from exc
+    if args.json:
+        _write_stdout(json.dumps({"fixed": args.fixed, "shape": list(coefficients.shape),
+                                  "k": int(fixed.values.shape[0 if args.fixed == "S" else 1]),
+                                  "rel_error": float(error)}) + "\n")
+    elif args.out is not None:
+        _write_stdout(f"{coefficients.shape[0]}×{coefficients.shape[1]} coefficients written to "
+                      f"{args.out}; relative error of the new data {error:.6g}\n")
+    else:
+        _write_stdout(data.decode("utf-8"))
+    return 0
+
+
+RUNNERS = {"factor": run_factor, "project": run_project}
 
 
 class _OutputError(Exception):
@@ -189,7 +226,7 @@ def main(argv=None) -> int:
     try:
         if args.command == "recommend":
             return cli_recommend.run(args, _write_stdout, _OutputError)
-        return run_factor(args)
+        return RUNNERS[args.command](args)
     except BrokenPipeError:  # the reader left (``| head``): exit quietly, as Unix tools do
         _drop_stdout()
         return BROKEN_PIPE_STATUS
@@ -202,10 +239,13 @@ def main(argv=None) -> int:
     except (NMFInputError, _OutputError) as exc:
         return _error(str(exc))
     except MemoryError:
+        if args.command == "project":
+            return _error(f"not enough memory to project {args.file}")
         return _error(f"not enough memory to factor {getattr(args, 'file', args.train)} "
                       f"with k={args.k}")
     except OSError as exc:
-        source = getattr(args, "file", None) or exc.filename
+        source = ((exc.filename if args.command == "project" else None)
+                  or getattr(args, "file", None) or exc.filename)
         return _error(f"cannot read {source}: {exc.strerror or exc}")
 
 

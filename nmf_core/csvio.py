@@ -881,12 +881,13 @@ def neutralise_label(label) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_csv_bytes(matrix, row_labels=None, col_labels=None) -> bytes:
+def to_csv_bytes(matrix, row_labels=None, col_labels=None, corner: str = "") -> bytes:
     """``matrix`` as UTF-8 CSV: exact numbers (``repr``), neutralised labels.
 
     With ``col_labels`` the first line is a header; with ``row_labels`` the first
     column holds them, the header's top-left cell is empty, and a header is written
-    even without ``col_labels`` (the columns numbered from 1).  With neither,
+    even without ``col_labels`` (the columns numbered from 1); ``corner`` is its
+    top-left cell (the header of the label column).  With neither,
     the output is plain numbers.  NaN is written as a blank cell (what
     ``load_csv(missing="mask")`` reads as missing).  ``load_csv`` reads the
     result back bit for bit, with the same labels when they are not numeric,
@@ -902,7 +903,7 @@ def to_csv_bytes(matrix, row_labels=None, col_labels=None) -> bytes:
                                  f"{'rows' if name == 'row_labels' else 'columns'}")
     out = io.StringIO()
     writer = csv.writer(out)  # CRLF ends rows; CR or LF in a label is quoted
-    corner = [] if row_labels is None else [""]
+    corner = [] if row_labels is None else [neutralise_label(corner)]
     if row_labels is not None and col_labels is None:
         # Without a header a text first label would read back as a header's corner.
         col_labels = [str(j + 1) for j in range(values.shape[1])]

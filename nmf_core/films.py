@@ -80,7 +80,8 @@ def planted_ratings(n: int, m: int, n_ratings: int, genres: int = 5, noise: floa
         draw = int(1.3 * (n_ratings - keys.size)) + 16
         fresh = (rng.choice(n, draw, p=activity / activity.sum()).astype(np.int64) * m
                  + rng.choice(m, draw, p=appeal / appeal.sum()))
-        keys = np.unique(np.concatenate([keys, fresh]))
+        keys = np.sort(np.concatenate([keys, fresh]))  # distinct, by sorting (fast)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
         if keys.size >= n_ratings:
             break
     keys = np.sort(rng.permutation(keys)[:n_ratings])

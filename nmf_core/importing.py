@@ -150,6 +150,77 @@ def check_settings(**settings) -> dict:
     return out
 
 
+def changed_settings(settings: dict) -> dict:
+    """The import settings that differ from their defaults (``missing`` included), in
+    the table's order: the keyword arguments a reproducing ``load_csv`` call needs."""
+    out = {}
+    for name, s in IMPORT_SETTINGS.items():
+        if name not in settings:
+            continue
+        value = settings[name]
+        if name == "drop":
+            value = tuple(value)
+        if not (value is s.default or (type(value) is type(s.default) and value == s.default)):
+            out[name] = list(value) if name == "drop" else value
+    return out
+
+
+def column_ref(text: str):
+    """A column named on the command line or in a URL: 'auto', 'none', a 0-based number,
+    or a header name."""
+    text = text.strip()
+    if text.lower() in ("auto", "none"):
+        return text.lower() if text.lower() == "auto" else None
+    return int(text) if text.isdigit() else text
+
+
+def cli_words(settings: dict) -> list[str]:
+    """The ``factor`` flags for the import settings that differ from their defaults."""
+    words = []
+    for name, value in changed_settings(settings).items():
+        flag = "--" + name.replace("_", "-")
+        if name == "missing":
+            words.append("--missing")
+        elif name == "transpose":
+            words.append("--transpose")
+        elif name == "drop":
+            for ref in value:
+                words += ["--drop", str(ref)]
+        elif name == "header":
+            words += [flag, "yes" if value else "no"]
+        else:
+            words += [flag, "none" if value is None else str(value)]
+    return words
+
+
+def add_cli_flags(parser) -> None:
+    """The import settings as ``factor`` flags (read back by :func:`settings_from_cli`)."""
+    s = IMPORT_SETTINGS
+    parser.add_argument("--missing", action="store_true", help=s["missing"].help)
+    parser.add_argument("--header", choices=("auto", "yes", "no"), default="auto",
+                        help=s["header"].help)
+    parser.add_argument("--label-column", type=column_ref, default="auto",
+                        help=s["label_column"].help + " ('none' for None)")
+    parser.add_argument("--drop", type=column_ref, action="append", default=[],
+                        help=s["drop"].help + " Repeat for several.")
+    parser.add_argument("--decimal", choices=DECIMAL_CHOICES, default="auto",
+                        help=s["decimal"].help)
+    parser.add_argument("--thousands", choices=[c for c in THOUSANDS_CHOICES if c],
+                        default=None, help=s["thousands"].help)
+    parser.add_argument("--transpose", action="store_true", help=s["transpose"].help)
+    parser.add_argument("--scale", choices=SCALE_CHOICES, default="none", help=s["scale"].help)
+    parser.add_argument("--sheet", type=column_ref, default=None, help=s["sheet"].help)
+
+
+def settings_from_cli(args) -> dict:
+    header = {"auto": "auto", "yes": True, "no": False}[args.header]
+    sheet = None if args.sheet in (None, "auto") else args.sheet
+    return check_settings(missing="mask" if args.missing else "error", header=header,
+                          label_column=args.label_column, drop=tuple(args.drop),
+                          decimal=args.decimal, thousands=args.thousands,
+                          transpose=args.transpose, scale=args.scale, sheet=sheet)
+
+
 def read_bytes(source, max_bytes: int) -> bytes:
     """At most ``max_bytes`` of the source, or CSVFormatError if there is more.
 

@@ -32,6 +32,7 @@ import numpy as np
 from .errors import ParameterError
 from .model_selection import KScan
 from .observed import DEFAULT_NITER, ObservedFit, fit_observed
+from .params import Param
 from .ratings import Ratings, check_scale
 
 DEFAULT_K = 10
@@ -43,6 +44,22 @@ AUTO_HOLDOUT = 0.1
 TOP_N = 10
 EVAL_USERS = 2000  # users ranked over the whole catalogue for precision/recall@N
 BASELINES = ("global mean", "user mean", "item mean", "user + item biases")
+
+# The recommender's settings, declared once: the app's controls are built from them.
+RECOMMEND_PARAMS: dict[str, Param] = {p.name: p for p in (
+    Param("k", int, DEFAULT_K, "Number of factors (tastes) per user and per item.",
+          low=1, high=500, ui_high=30),
+    Param("auto", bool, True, "Choose k and λ by cross-validation on the training ratings "
+          "(3 folds; the curve below)."),
+    Param("reg", float, DEFAULT_REG, "λ: L2 penalty on the factors, per rating.",
+          low=0.0, high=10.0, ui_high=0.5),
+    Param("biased", bool, True, "Fit a global offset and user and item biases beside the "
+          "non-negative factors."),
+    Param("test_fraction", float, 0.2, "Share of the ratings held out to measure the error.",
+          low=0.01, high=0.9, ui_low=0.05, ui_high=0.5),
+    Param("top_n", int, TOP_N, "How many recommendations to list.", low=1, high=1000,
+          ui_high=30),
+)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,6 +245,17 @@ def _choose(train, ks, regs, biased, niter, seed, scale, folds):
                  cv_std=cv[:, best_reg].std(axis=1))
     reg_curve = {float(r): float(mean[best_k, b]) for b, r in enumerate(regs)}
     return ks[best_k], float(regs[best_reg]), scan, reg_curve
+
+
+def fit_and_evaluate(ratings: Ratings, *, k=DEFAULT_K, reg: float | None = None,
+                     biased: bool = True, test_fraction: float = 0.2, seed: int = 0,
+                     ks=AUTO_KS, regs=AUTO_REGS, folds: int = AUTO_FOLDS):
+    """(model, figures): a random ``test_fraction`` held out, the rest fitted
+    (``k="auto"`` chooses k and λ on it alone), the held-out figures of :func:`evaluate`."""
+    train, test = split_random(ratings, test_fraction, seed)
+    model = fit_recommender(train, k, reg=reg, biased=biased, seed=seed, ks=ks, regs=regs,
+                            folds=folds)
+    return model, evaluate(model, test, seed=seed)
 
 
 # Splits ------------------------------------------------------------------------------

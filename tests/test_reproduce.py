@@ -90,3 +90,24 @@ def test_image_data_set_specs_round_trip():
     assert "bars:size=6,n_images=80,probability=0.2,seed=4" in cli_command(
         spec, validate_params(method="hals", k=12))
     assert load_dataset("swimmer").image_shape == (32, 32)
+
+
+def test_import_settings_reach_load_csv_and_the_cli(tmp_path):
+    from pathlib import Path
+
+    from nmf_core.reproduce import cli_command, load_call, python_code
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "iris_label_first.csv"
+    settings = {"label_column": "target", "scale": "max", "drop": (), "transpose": False,
+                "missing": "error", "header": "auto"}
+    assert load_call("x.csv", settings) == "load_csv('x.csv', label_column='target', scale='max')"
+    params = {"method": "hals", "k": 2, "niter": 20, "reinit": 1, "seed": 0, "init": "random",
+              "nonnegative": True, "sampling": "sweep", "kacziter": 5, "row_sampling": "norm"}
+    code = python_code(str(corpus), params, csv=True, import_settings=settings)
+    assert "label_column='target', scale='max')" in code
+    namespace = {}
+    exec(code.replace("print(result.rel_error)", ""), namespace)
+    loaded = load_csv(corpus, label_column="target", scale="max")
+    assert namespace["X"].tobytes() == loaded.values.tobytes()
+    line = cli_command("x.csv", params, import_settings={**settings, "drop": ("id",)})
+    assert "--label-column target --drop id --scale max" in line

@@ -1,0 +1,72 @@
+"""The Recommend page through Streamlit's AppTest: bars beside the baselines, the curves,
+one user's top N, settings from the URL, uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "app_pages/recommend.py"
+pytestmark = pytest.mark.usefixtures("empty_cache")
+TIMEOUT = 120
+SMALL = {"rec_users": "60", "rec_films": "40", "rec_density": "0.3", "rec_genres": "3"}
+
+
+def page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    return at.switch_page(PAGE).run()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def test_films_with_auto_show_the_bars_both_curves_and_a_top_n():
+    at = page(**SMALL)
+    assert_clean(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # error bars, RMSE against k, against λ
+    rmse = float(metric(at, "Held-out RMSE"))
+    assert rmse < float(metric(at, "Best baseline"))
+    tables = at.dataframe
+    top = tables[1].value
+    assert len(top) == 10 and top["item"].is_unique
+    assert set(top["factor"]) <= {f"factor {f}" for f in range(1, 13)}
+
+
+def test_url_sets_k_lambda_user_and_n():
+    at = page(**SMALL, rec_auto="false", rec_k="2", rec_reg="0.1", rec_user="user 7",
+              rec_top_n="4")
+    assert_clean(at)
+    assert metric(at, "k, λ") == "2, 0.1"
+    assert at.selectbox(key="rec_user").value == "user 7"
+    assert len(at.dataframe[1].value) == 4
+    assert len(at.get("plotly_chart")) == 1  # no curves without auto
+    at.selectbox(key="rec_user").set_value("user 9").run()
+    assert_clean(at)
+    assert at.query_params["rec_user"] in ("user 9", ["user 9"])
+
+
+def test_uploaded_ratings_and_a_bad_file():
+    at = page(rec_data="upload", rec_auto="false", rec_k="2")
+    assert_clean(at)
+    assert any("Upload a ratings file" in i.value for i in at.info)
+    lines = "".join(f"u{u}\tfilm {f}\t{1 + (u * f) % 5}\n" for u in range(30)
+                    for f in range(20) if (u + f) % 3)
+    at.file_uploader(key="rec_file").set_value(("r.tsv", lines.encode(), "text/plain")).run()
+    assert_clean(at)
+    assert at.selectbox(key="rec_user").value == "u0"
+    assert len(at.dataframe[1].value) == 10
+    bad = b"u1,film 1,4\nu2,film 2,great\n"
+    at.file_uploader(key="rec_file").set_value(("bad.csv", bad, "text/csv")).run()
+    assert [e.value for e in at.error] == [
+        "rating 'great' at line 2, field 3 is not a number (1 in the file)"]
