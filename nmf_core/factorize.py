@@ -16,6 +16,7 @@ from .objective import Objective, beta_of, hoyer_sparseness
 from .params import PARAMS, check_supported, validate_params
 from .result import NMFResult, Snapshots
 from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
+from .solvers.base import CutShort, deadline
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -291,13 +292,23 @@ def factorize(
     limit = DIVERGENCE_FACTOR * curves[:, 0]
     W_prev, H_prev = np.empty_like(W), np.empty_like(H)
     all_active = bool(active.all())
-    with np.errstate(all="ignore"):
+    cap = params["max_seconds"]
+    with np.errstate(all="ignore"), deadline(None if cap is None else started + cap):
         for t in range(1, niter + 1):
             np.copyto(W_prev, W)
             np.copyto(H_prev, H)
-            value = solver.step(W, H, t - 1)  # the objective f' per restart
-            if value is None:  # the solver had no cheap value (it is exact where small)
-                value = measure(W, H)
+            try:
+                value = solver.step(W, H, t - 1)  # the objective f' per restart
+                if value is None:  # the solver had no cheap value (it is exact where small)
+                    value = measure(W, H)
+            except CutShort:  # the cap passed inside the step: keep the iterate before it
+                np.copyto(W, W_prev)
+                np.copyto(H, H_prev)
+                solver.reset()
+                t -= 1
+                stop_reason = (f"cut short after {t} of {niter} iterations "
+                               f"(time limit {cap:g} s)")
+                break
             # The curve: √(2 f') / ‖X'‖, the relative error for the unpenalised Frobenius loss
             err = np.sqrt(np.maximum(2 * value, 0) / x_sq)
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
@@ -327,7 +338,6 @@ def factorize(
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
                 break
-            cap = params["max_seconds"]
             if cap is not None and time.perf_counter() - started > cap:
                 stop_reason = (f"cut short after {t} of {niter} iterations "
                                f"(time limit {params['max_seconds']:g} s)")
@@ -337,7 +347,8 @@ def factorize(
         recorder.record(t, W, H, solver, last=True)
     params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
     # f = scale^β · f', and f' = ‖X'‖² · curve² / 2
-    units = x_sq / 2 * scale ** objective.beta
+    with np.errstate(over="ignore"):
+        units = float(x_sq / 2 * np.float64(scale) ** objective.beta)
     return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
                    stop_reason, recorder, units)
 
@@ -376,8 +387,10 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
         if diverged.any():
             message += f"; {int(diverged.sum())} of {R} restarts diverged"
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
-    with np.errstate(over="ignore"):
-        all_objectives = tuple(c * c * units for c in all_errors) if units is not None else None
+    big = np.finfo(np.float64).max  # an objective beyond the float range is clipped to max
+    with np.errstate(over="ignore", invalid="ignore"):
+        all_objectives = (None if units is None else
+                          tuple(np.minimum(c * c * units, big) for c in all_errors))
     return NMFResult(
         objective=None if all_objectives is None else all_objectives[best],
         all_objectives=all_objectives,

@@ -102,7 +102,9 @@ class Objective:
         """f′ for X′ = X / c (see the module docstring): f = c^β · f′."""
         if not self.penalised:
             return self
-        one, two = c ** (0.5 - self.beta), c ** (1.0 - self.beta)
+        with np.errstate(over="ignore"):
+            c = np.float64(c)
+            one, two = float(c ** (0.5 - self.beta)), float(c ** (1.0 - self.beta))
         return Objective(self.beta, self.l1_A * one, self.l2_A * two,
                          self.l1_S * one, self.l2_S * two)
 

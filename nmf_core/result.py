@@ -68,7 +68,8 @@ class NMFResult:
         run together, so they share one clock).
     objective : the best restart's objective (loss + penalty, in X's units, in
         scikit-learn's convention: ½‖X − AS‖² for the Frobenius loss) after each
-        iteration; ``all_objectives`` every restart's.  ``errors`` is the curve the
+        iteration (clipped to float max where it would overflow, for X near 1e300);
+        ``all_objectives`` every restart's.  ``errors`` is the curve the
         chart plots, √(2·objective)/‖X‖ computed on X scaled to max 1: exactly the
         relative error for the Frobenius loss without penalty
         (:data:`curve_label` says which; :mod:`nmf_core.objective`).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import FROBENIUS, Cost, Solver, Trace
+from .base import FROBENIUS, Cost, Solver, Trace, check_deadline
 from .products import direct_residual_flops, gram
 from .sampling import column_picks
 
@@ -86,6 +86,7 @@ class ALS(Solver):
             col, row = self.picks[0][:, t], self.picks[1][:, t]
         o = self.objective
         least_squares_columns(H, W, self.X, col, self.nonnegative, o.l2_S)
+        check_deadline()
         least_squares_columns(W, H, self.X.T, row, self.nonnegative, o.l2_A)
         return None
 

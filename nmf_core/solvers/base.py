@@ -26,6 +26,8 @@ and implements
   validated settings, one Generator per restart, the boolean mask of observed
   cells for a masked solver, and the :class:`~nmf_core.objective.Objective` for X
   so scaled (loss and penalty weights);
+- ``step(W, H, t)`` may raise :class:`CutShort` (through :func:`check_deadline`)
+  part-way when the run's time cap has passed; factorize then restores W and H;
 - ``step(W, H, t)``: one iteration (S first, then A, as in the documents) in
   place; returns the objective (loss plus penalty) per restart when it has it
   cheaply from products it formed (exact where it is small), else None, and
@@ -40,12 +42,46 @@ and implements
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from ..objective import Objective, loss_name
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline",
+                                                                      default=None)
+
+
+class CutShort(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised inside a step when the run's deadline has passed: factorize restores
+    the iterate from before the step and stops there."""
+
+
+def check_deadline() -> None:
+    """Raise :class:`CutShort` if this run's deadline (:func:`deadline`) has passed.
+
+    Long steps call it between their parts (HALS passes and masked rows, Kaczmarz
+    steps, per-restart products), so a time cap holds within one part."""
+    at = _DEADLINE.get()
+    if at is not None and time.perf_counter() > at:
+        raise CutShort
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Within this block, :func:`check_deadline` stops a step after ``at``
+    (time.perf_counter seconds; None: never).  Per thread, so runs in parallel
+    threads keep their own deadlines."""
+    token = _DEADLINE.set(at)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
 
 ANY_BETA = "any β-divergence"
 FROBENIUS = Objective()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import FROBENIUS, Cost, Solver
+from .base import FROBENIUS, Cost, Solver, check_deadline
 from .products import EXACT_BELOW, ZERO, gram
 
 
@@ -61,6 +61,7 @@ def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
         if p < last:  # the last pass needs no measure of its move
             np.copyto(before, H)
         one_pass()
+        check_deadline()
         if p == last:
             break
         before -= H
@@ -199,6 +200,7 @@ def masked_hals_rows(H, W, E, M, nonnegative: bool) -> None:
             np.maximum(new, 0.0, out=new)
         E -= M * (w[:, :, None] * (new - H[:, r])[:, None, :])
         H[:, r] = new
+        check_deadline()
 
 
 class MaskedHALS(Solver):

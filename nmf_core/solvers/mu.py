@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..objective import EPSILON
-from .base import ANY_BETA, FROBENIUS, Cost, Solver
+from .base import ANY_BETA, FROBENIUS, Cost, Solver, check_deadline
 from .products import gram, stacked_product
 
 _EPS64 = np.finfo(np.float64).eps
@@ -71,6 +71,7 @@ def beta_half_step(F, G, data, model, beta, l1, l2, gamma, transpose: bool) -> N
         model **= beta - 2
         model *= X
     numerator = product(G, model)
+    check_deadline()
     if beta == 1:
         sums = G.sum(axis=2)[:, :, None]  # (R, k, 1)
         if transpose:  # scikit-learn's H-step guards an all-zero factor
@@ -107,6 +108,7 @@ class MU(Solver):
         beta_half_step(H, W, X, model, beta, o.l1_S, o.l2_S, self.gamma, transpose=False)
         if beta < 1:  # as scikit-learn, for stability
             H[H < _EPS64] = 0.0
+        check_deadline()
         beta_half_step(W, H, X, X.model_at_stored(W, H), beta, o.l1_A, o.l2_A, self.gamma,
                        transpose=True)
         if beta <= 1:
@@ -119,6 +121,7 @@ class MU(Solver):
         WWt = self.WWt if self.WWt is not None else gram(W)
         if not o.penalised:
             mu_rows(H, X.product(W), WWt)
+            check_deadline()
             HXt, HHt = X.product_t(H), gram(H)
             mu_rows(W, HXt, HHt)
         else:
@@ -155,6 +158,7 @@ class MaskedMU(Solver):
         eps = np.finfo(np.float64).eps
         model = M * (W.transpose(0, 2, 1) @ H)
         H *= stacked_product(W, MX) / np.maximum(W @ model, eps)
+        check_deadline()
         model = M * (W.transpose(0, 2, 1) @ H)
         W *= stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
         return None
