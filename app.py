@@ -8,16 +8,19 @@ run that page alone, without this navigation or the page config.
 
 import streamlit as st
 
-from nmf_core.ui import widgets
+from nmf_core.ui import guide, widgets
 
 st.set_page_config(page_title="NMF Explorer", page_icon=":material/grid_on:", layout="wide")
 widgets.start_link()  # each run's share link holds only the controls that run draws
 
-st.navigation([
+pages = [
     st.Page("app_pages/workbench.py", title="Workbench", icon=":material/science:",
             default=True),
     st.Page("app_pages/factory.py", title="Factory example", icon=":material/factory:"),
     st.Page("app_pages/compare.py", title="Compare methods", icon=":material/show_chart:"),
     st.Page("app_pages/choose_k.py", title="Choose k", icon=":material/tune:"),
     st.Page("app_pages/recommend.py", title="Recommend", icon=":material/movie:"),
-]).run()
+]
+page = st.navigation(pages)
+guide.lesson_sidebar(page, pages)  # the lesson picker, its goal and question, reset
+page.run()

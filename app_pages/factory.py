@@ -35,14 +35,16 @@ with runs.page_guard():
     with left:
         panels.chart(figures.heatmap(matrix.A_true, "A: output per hour",
                                      row_labels=matrix.row_labels, col_labels=factories,
-                                     col_name="factory", height=330), key="true_A")
+                                     col_name="factory", height=330), key="true_A",
+                     note="true_A")
     with middle:
         panels.chart(figures.heatmap(matrix.S_true, "S: which factory runs on which day",
                                      row_labels=factories, col_labels=matrix.col_labels,
-                                     row_name="factory", height=330), key="true_S")
+                                     row_name="factory", height=330), key="true_S",
+                     note="true_S")
     with right:
         panels.chart(panels.data_heatmap(matrix, "X = AS: total output (hours × days)"),
-                     key="true_X")
+                     key="true_X", note="true_X")
 
     st.sidebar.subheader("Settings for all three runs")
     st.sidebar.caption("They start at the documents' own: nmfals(X, 3, 100, 10) after "
@@ -115,6 +117,8 @@ with runs.page_guard():
     }, factor_word="factory")
 
     factory_questions.new_day(matrix, reference.A)
+    factory_questions.known_profile(matrix, widgets.solver_settings(controls, "hals"),
+                                    reference)
 
     st.header("What is wrong with the documents' code")
     st.caption("Each effect below is measured now, on this data, with the settings in the "

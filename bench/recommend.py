@@ -72,44 +72,49 @@ def _surprise_fits(train, test, repeats):
               "surprise BaselineOnly": lambda: BaselineOnly(verbose=False)}
     out = {}
     for name, make in makers.items():
-        times = []
+        times, cpu = [], []
         for _ in range(repeats):
             algo = make()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             algo.fit(trainset)
             times.append(time.perf_counter() - started)
-        out[name] = (median(times), accuracy.rmse(algo.test(testset), verbose=False))
+            cpu.append(time.process_time() - cpu_started)
+        out[name] = (median(times), accuracy.rmse(algo.test(testset), verbose=False),
+                     median(cpu))
     return out
 
 
 def _ours(train, test, repeats):
     from nmf_core.recommend import evaluate, fit_recommender
 
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
+        cpu_started = time.process_time()
         model = fit_recommender(train, K)
+        cpu.append(time.process_time() - cpu_started)
         times.append(model.fit_s)
     figures = evaluate(model, test)
-    return median(times), figures, model
+    return median(times), figures, model, median(cpu)
 
 
 def comparison_rows(case, train, test, repeats):
     repeats = max(1, min(repeats, 3))
     theirs = _surprise_fits(train, test, repeats)
-    seconds, figures, model = _ours(train, test, repeats)
+    seconds, figures, model, cpu = _ours(train, test, repeats)
     shape = f"{len(train.user_ids):,}×{len(train.item_ids):,}"
     rows = []
     if theirs is None:
         rows.append(Row("recommend", case, "scikit-surprise", None, missing=SKIPPED,
                         detail="scikit-surprise is not installed (pip install -e .[bench])"))
     else:
-        for name, (fit_s, rmse) in theirs.items():
+        for name, (fit_s, rmse, fit_cpu) in theirs.items():
             rows.append(Row("recommend", case, f"{name} test RMSE", rmse, spec=".4f",
-                            detail=f"fit {fit_s:.3f} s (median of {repeats}); defaults"))
+                            detail=f"fit {fit_s:.3f} s, CPU {fit_cpu:.3f} s (medians of "
+                                   f"{repeats}); defaults"))
     base = ", ".join(f"{name} {rmse:.4f}" for name, rmse in figures["baselines"].items())
     rows.append(Row("recommend", case, "baselines test RMSE", None, missing="—",
                     detail=base))
-    best_name, best = (min(((n, r) for n, (_, r) in theirs.items()), key=lambda t: t[1])
+    best_name, best = (min(((n, r) for n, (_, r, _) in theirs.items()), key=lambda t: t[1])
                        if theirs else (None, None))
     rows.append(Row(
         "recommend", case, f"nmf_core k={K} test RMSE", figures["rmse"], spec=".4f",
@@ -121,13 +126,15 @@ def comparison_rows(case, train, test, repeats):
                f"precision@10 {figures['precision_at_n']:.3f}, recall@10 "
                f"{figures['recall_at_n']:.3f}; {train.n_ratings:,} train / "
                f"{test.n_ratings:,} test ratings of {shape}"))
-    nmf_s = theirs["surprise NMF"][0] if theirs else None
+    nmf_s, _, nmf_cpu = theirs["surprise NMF"] if theirs else (None, None, None)
+    cpu_ratio = "" if nmf_cpu is None else f"; CPU {cpu:.3f} s = {cpu / nmf_cpu:.3f}× surprise's"
     rows.append(Row(
         "recommend", case, f"nmf_core k={K} fit time", seconds, "s",
         ratio=None if nmf_s is None else seconds / nmf_s, ratio_to="× surprise NMF",
         target=f"≤ {FIT_RATIO_TARGET}× surprise NMF",
         meets=None if nmf_s is None else seconds / nmf_s <= FIT_RATIO_TARGET,
-        detail=f"median of {repeats}; factors and the cold-start baseline"))
+        detail=f"median of {repeats}; factors and the cold-start baseline{cpu_ratio}; load "
+               f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"))
     return rows
 
 
@@ -152,11 +159,12 @@ def large_row(n, m, count, target_s, target_gb=None):
         "from nmf_core.films import planted_ratings\n"
         "from nmf_core.observed import fit_observed\n"
         f"r, c, v, *_ = planted_ratings({n}, {m}, {count}, genres=8, noise=0.5, seed=0)\n"
-        "t = time.perf_counter()\n"
+        "t, cpu = time.perf_counter(), time.process_time()\n"
         f"fit = fit_observed(r, c, v, ({n}, {m}), {LARGE_K}, reg=0.05, biased=True)\n"
-        "s = time.perf_counter() - t\n"
+        "s, cpu = time.perf_counter() - t, time.process_time() - cpu\n"
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2\n"
-        "print(json.dumps({'s': s, 'gb': peak, 'it': fit.n_iter, 'rmse': fit.train_rmse}))\n")
+        "print(json.dumps({'s': s, 'cpu': cpu, 'gb': peak, 'it': fit.n_iter,\n"
+        "                  'rmse': fit.train_rmse}))\n")
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=root, timeout=1800)
@@ -166,8 +174,9 @@ def large_row(n, m, count, target_s, target_gb=None):
                     detail=done.stderr.strip().splitlines()[-1] if done.stderr else "failed")]
     got = json.loads(done.stdout)
     detail = (f"k={LARGE_K}, λ=0.05, biased, {got['it']} it (tol 1e-4), train RMSE "
-              f"{got['rmse']:.3f}; one run in a child process; peak RSS {got['gb']:.2f} GB "
-              "(data generation included)")
+              f"{got['rmse']:.3f}; one run in a child process, CPU time {got['cpu']:.1f} s "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); peak RSS "
+              f"{got['gb']:.2f} GB (data generation included)")
     rows = [Row("recommend", case, f"nmf_core k={LARGE_K} fit time", got["s"], "s",
                 target=f"< {target_s:g} s", meets=got["s"] < target_s, detail=detail)]
     if target_gb is not None:

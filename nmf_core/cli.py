@@ -16,6 +16,7 @@ from . import cli_recommend
 from .errors import CSVFormatError, NMFInputError
 from .importing import add_cli_flags, settings_from_cli
 from .params import PARAMS, RESULT_SETTINGS
+from .precision import DTYPES
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "k":
             kwargs.update(required=True, help=p.help)
         factor.add_argument(flag, dest=name, **kwargs)
+    factor.add_argument("--dtype", choices=DTYPES, default=None,
+                        help="working precision of the solver and of A and S (default: "
+                             "float64); float32 halves memory and time, errors floor near 1e-7")
     factor.add_argument("--allow-negative-factors", dest="nonnegative", action="store_false",
                         help="do not project A and S onto >= 0 (unconstrained factorization)")
     add_cli_flags(factor)  # --missing, --header, --label-column, --drop, --scale, ...
@@ -95,7 +99,8 @@ def run_factor(args) -> int:
     if args.missing:
         options["mask"] = loaded.mask
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,
-                       nonnegative=args.nonnegative, max_seconds=args.max_seconds, **options)
+                       nonnegative=args.nonnegative, max_seconds=args.max_seconds,
+                       dtype=args.dtype, **options)
     if args.out is not None:
         from .bundle import BundleWriteError, bundle_files, write_bundle
         files = bundle_files(result, loaded, source=args.file,

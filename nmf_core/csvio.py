@@ -129,7 +129,7 @@ class _Row:
 def load_csv(source, *, max_cells: int = DEFAULT_MAX_CELLS, max_bytes: int | None = None,
              missing: str = "error", header="auto", label_column="auto", drop=(),
              decimal: str = "auto", thousands: str | None = None, transpose: bool = False,
-             scale: str = "none", sheet=None) -> LoadedMatrix:
+             scale: str = "none", sheet=None, dtype="float64") -> LoadedMatrix:
     """Read ``source`` (a path, ``"-"`` for stdin, or a binary or text file-like
     object, read from its current position) as a matrix.
 
@@ -147,13 +147,31 @@ def load_csv(source, *, max_cells: int = DEFAULT_MAX_CELLS, max_bytes: int | Non
     each column divided by its maximum, 'mean': by its mean; the divisors are
     in ``column_scale``).
 
+    ``dtype`` ('float64' or 'float32') is the values' precision; a value beyond
+    float32's range is then an error, not an inf.
+
     Every problem with the input is a ``CSVFormatError``; bad arguments are a
     ``ParameterError``; a path that cannot be opened raises the ``OSError``.
     """
     from .importing import load_matrix
-    return load_matrix(source, max_cells=max_cells, max_bytes=max_bytes, missing=missing,
+    from .precision import working_dtype
+
+    dtype = working_dtype(dtype)
+    loaded = load_matrix(source, max_cells=max_cells, max_bytes=max_bytes, missing=missing,
                        header=header, label_column=label_column, drop=drop, decimal=decimal,
                        thousands=thousands, transpose=transpose, scale=scale, sheet=sheet)
+    return loaded if dtype == np.float64 else _as_float32(loaded)
+
+
+def _as_float32(loaded: LoadedMatrix) -> LoadedMatrix:
+    import dataclasses
+
+    big = np.abs(loaded.values) > np.finfo(np.float32).max
+    if big.any():
+        i, j = np.argwhere(big)[0]
+        raise CSVFormatError(f"the value {loaded.values[i, j]:g} at row {i + 1}, column "
+                             f"{j + 1} is beyond float32's range (3.4e38); use dtype float64")
+    return dataclasses.replace(loaded, values=loaded.values.astype(np.float32))
 
 
 def parse_csv_bytes(raw: bytes, *, max_cells: int, **settings) -> LoadedMatrix:
@@ -185,6 +203,18 @@ def parse_csv_bytes(raw: bytes, *, max_cells: int, **settings) -> LoadedMatrix:
         loaded = _with_note(loaded, "comma-separated, 2 columns, no header: if the commas "
                                     "are decimal commas (one column), load with decimal=','")
     return loaded
+
+
+def preview_csv(raw: bytes, rows: int = 8, decimal: str = "auto") -> list[list[str]]:
+    """The first non-blank records of CSV bytes as split into cells ([] if unreadable)."""
+    try:
+        _reject_binary(raw)
+        text = _decode(raw[: 1 << 20].rsplit(b"\n", 1)[0] if len(raw) > 1 << 20 else raw)
+    except CSVFormatError:
+        return []
+    text, delimiter, _ = _preamble(text)
+    delimiter = delimiter or _choose_delimiter(text, decimal)
+    return [cells for cells, _ in _sample(text, delimiter)[0][:rows]]
 
 
 def _with_note(loaded: LoadedMatrix, note: str) -> LoadedMatrix:

@@ -49,8 +49,8 @@ from __future__ import annotations
 import numpy as np
 
 from .solvers.products import (
-    EXACT_BELOW,
     GRAM_MIN_CELLS,
+    exact_below,
     gram,
     gram_squared_residuals,
     squared_residuals,
@@ -98,7 +98,8 @@ class DataMatrix:
 
 
 class DenseMatrix(DataMatrix):
-    """X as a C-contiguous float64 ndarray (or a transposed view of one)."""
+    """X as a C-contiguous float64 ndarray (or a transposed view of one); float32 when
+    factorize runs in float32 (``dtype=``), and then its products are float32 too."""
 
     def __init__(self, X: np.ndarray, *, _squared_norm: float | None = None,
                  _transpose: DenseMatrix | None = None):
@@ -145,12 +146,13 @@ class DenseMatrix(DataMatrix):
 
     def squared_residuals(self, W, H, products=None) -> np.ndarray:
         """From the Gram identity when X has more than ``GRAM_MIN_CELLS`` cells and no
-        value falls below ``EXACT_BELOW``·‖X‖² (where its terms cancel); else directly."""
+        value falls below ``exact_below(dtype)``·‖X‖² (where its terms cancel; 1e-6 in
+        float64, 1e-2 in float32); else directly."""
         if products is not None and self.X.size > GRAM_MIN_CELLS:
             HXt, HHt, WWt = products
             x_sq = self.squared_norm()
             sq = gram_squared_residuals(x_sq, W, HXt, gram(W) if WWt is None else WWt, HHt)
-            if not (sq < EXACT_BELOW * x_sq).any():
+            if not (sq < exact_below(self.X.dtype) * x_sq).any():
                 return sq
         return squared_residuals(self.X, W, H)
 

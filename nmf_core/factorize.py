@@ -10,10 +10,12 @@ import numpy as np
 
 from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
+from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
 from .objective import Objective, beta_of, hoyer_sparseness
 from .params import PARAMS, check_supported, validate_params
+from .precision import working_dtype
 from .result import NMFResult, Snapshots
 from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
 from .solvers.base import CutShort, deadline
@@ -172,7 +174,7 @@ def _check_init(init, X: np.ndarray, k: int, R: int, scale: float):
         )
     if not (np.isfinite(A0).all() and np.isfinite(S0).all()):
         raise ParameterError("init=(A0, S0) must be finite")
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     W = np.repeat((A0 / root).T[None], R, axis=0)
     H = np.repeat((S0 / root)[None], R, axis=0)
     return np.ascontiguousarray(W), H
@@ -199,6 +201,9 @@ def factorize(
     max_seconds: float | None = None,
     snapshots: int = 0,
     mask=None,
+    fixed_A: dict | None = None,
+    fixed_S: dict | None = None,
+    dtype=None,
 ) -> NMFResult:
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
@@ -216,12 +221,18 @@ def factorize(
     observed cells, fits only those cells (methods hals and mu); X's values
     elsewhere are ignored and ``rel_error`` is measured on observed cells.  A
     NumPy masked array X counts its masked cells as missing the same way.
+    ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
+    A or rows of S fixed while the rest are fitted (methods hals and mu; see
+    :mod:`nmf_core.fixed`).  ``dtype`` (float64 or float32; default: float32 for a
+    float32 X, else float64) is the precision the solver works in and A and S come
+    back in; float32 halves memory and time, with relative errors floored near 1e-7.
 
     Restarts get their own Generators from ``SeedSequence(seed).spawn(reinit)``;
     no global random state is used, so equal inputs give bit-identical results,
     also from several threads at once.
     """
     X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
+    dtype = working_dtype(dtype, X)
     started = time.perf_counter()
     arguments = locals()  # the keywords are the parameter table's names (tested)
     # None means "the table's default" for the keywords defaulting to None; k, method
@@ -247,12 +258,23 @@ def factorize(
     X = check_matrix(X, k)
     M = None if mask is None else check_mask(mask, X)
     _check_zeros_for_loss(X, M, params["loss"])
+    fixed = check_fixed(fixed_A, fixed_S, X.shape, k, params["method"], M is not None,
+                        params["nonnegative"])
     data = as_data_matrix(X)  # from here on X is reached only through the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
     scale = data.max()
     Xs = data.divided(scale)
+    if dtype == np.float32:  # scaled in float64 first; A and S get √scale back at the end
+        single = np.finfo(np.float32)
+        if not float(single.tiny) <= scale <= float(single.max):
+            raise ParameterError(
+                f"X's largest entry {scale:g} is outside float32's range ({single.tiny:.3g} "
+                f"to {single.max:.3g}), so float32 factors cannot hold it; use dtype=float64")
+        if not isinstance(Xs, DenseMatrix):
+            raise ParameterError("dtype=float32 needs a dense X")
+        Xs = DenseMatrix(Xs.dense().astype(np.float32))
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
         W, H = _check_init(init, data, k, R, scale)
@@ -265,6 +287,14 @@ def factorize(
     objective = Objective.from_settings(params, data.shape).for_scaled(scale)
     solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M,
                                                                   objective=objective)
+    if fixed is not None:
+        fixed.place(W, H, np.sqrt(scale))
+        fixed.hold(solver)
+    if W.dtype != dtype:
+        W, H = np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(H, dtype=dtype)
+    params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
+    params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
+    params["dtype"] = dtype.name
     if M is None:
         def measure(W, H):
             return objective.value(Xs, W, H)
@@ -289,7 +319,10 @@ def factorize(
                 if snapshots else None)
     stop_reason = ""
     t = 0
-    limit = DIVERGENCE_FACTOR * curves[:, 0]
+    # Blown up: error past 10⁶ × max(start, 1).  A relative error of 1 is what A = 0
+    # gives, so an exact or near-exact start (error 0) is never a false alarm.
+    limit = DIVERGENCE_FACTOR * np.maximum(curves[:, 0], 1.0)
+    broke = np.zeros(R, dtype=int)  # iteration at which a restart's iterate turned non-finite
     W_prev, H_prev = np.empty_like(W), np.empty_like(H)
     all_active = bool(active.all())
     cap = params["max_seconds"]
@@ -319,9 +352,13 @@ def factorize(
                           & np.isfinite(H).all(axis=(1, 2)))
                 blown = finite & (err > limit)
                 newly = active & ~(finite & ~blown)
-                if newly.any():  # a diverged restart keeps its last iterate that passed the guard
+                if newly.any():  # a stopped restart keeps its last iterate that passed the guard
                     lengths[newly] = t
-                    diverged |= newly
+                    # Non-finite arithmetic (not error growth) after an iterate that moved
+                    # and is no worse than the start keeps it: the restart stops, valid.
+                    kept = newly & ~finite & (curves[:, t - 1] <= curves[:, 0]) & (t > 1)
+                    broke[kept] = t
+                    diverged |= newly & ~kept
                     active &= ~newly
                     all_active = False
                     solver.reset()
@@ -333,7 +370,7 @@ def factorize(
             if recorder:
                 recorder.record(t, W, H, solver)
             if not active.any():
-                stop_reason = "every restart diverged"
+                stop_reason = "every restart diverged" if diverged.all() else "stopped"
                 break
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
@@ -346,11 +383,13 @@ def factorize(
     if recorder:  # a run stopped early still ends its snapshots at its last iterate
         recorder.record(t, W, H, solver, last=True)
     params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
+    if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
+        stop_reason = ""
     # f = scale^β · f', and f' = ‖X'‖² · curve² / 2
     with np.errstate(over="ignore"):
         units = float(x_sq / 2 * np.float64(scale) ** objective.beta)
     return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, recorder, units)
+                   stop_reason, recorder, broke, units)
 
 
 def _check_zeros_for_loss(X, M, loss) -> None:
@@ -367,25 +406,33 @@ def _check_zeros_for_loss(X, M, loss) -> None:
 
 
 def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started, stop_reason,
-            recorder, units=None):
+            recorder, broke=None, units=None):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
     best = int(candidates[np.argmin(final[candidates])])
-    root = np.sqrt(scale)
+    root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     A, S = W[best].T * root, H[best] * root
     rel_error = relative_error(Xs, W[best].T, H[best], M)
     success = bool((~diverged).any())
     truncated = bool(stop_reason) and success
     if not success:
         message = (f"every restart diverged; showing the last finite iterate of restart "
-                   f"{best + 1} (try nonnegative on, a smaller k or another method)")
+                   f"{best + 1} ({divergence_advice(params)})")
     elif stop_reason:
         message = stop_reason
     else:
-        message = f"finished {params['niter']} iterations"
+        ran = int(lengths.max() - 1)
+        message = (f"finished {params['niter']} iterations" if ran == params["niter"]
+                   else f"every restart stopped early, the last after {ran} of "
+                        f"{params['niter']} iterations")
         if diverged.any():
             message += f"; {int(diverged.sum())} of {R} restarts diverged"
+    if broke is not None and broke.any():
+        which = np.flatnonzero(broke)
+        names = ", ".join(f"{r + 1} (at iteration {broke[r]})" for r in which)
+        message += (f"; restart{'s' if len(which) > 1 else ''} {names} stopped where "
+                    "the arithmetic turned non-finite, keeping the last finite iterate")
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
     big = np.finfo(np.float64).max  # an objective beyond the float range is clipped to max
     with np.errstate(over="ignore", invalid="ignore"):
@@ -402,6 +449,24 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
         message=message, snapshots=recorder.result(best, root) if recorder else None,
         times=clock[: lengths[best]].copy(),
     )
+
+
+def divergence_advice(params: dict) -> str:
+    """What to try when every restart diverged, from the settings actually used."""
+    tips = []
+    if params.get("method") in ("als", "rk", "hals") and not params.get("nonnegative", True):
+        tips.append("turn nonnegative on")
+    if params.get("k", 1) > 1:
+        tips.append(f"a smaller k (now {params['k']})")
+    if params.get("method") != "hals":
+        tips.append("method hals")
+    if params.get("init") not in ("nndsvd", "custom"):
+        tips.append("init nndsvd")
+    elif params.get("init") == "nndsvd":
+        tips.append("init random")
+    if not tips:
+        tips.append("check the data for extreme values")
+    return "try " + ", ".join(tips[:-1]) + (" or " if len(tips) > 1 else "") + tips[-1]
 
 
 class _Recorder:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import MatrixError
+from .factorize import factorize
 from .metrics import match_factors
 from .project import project
+from .result import NMFResult
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,12 @@ def aligned_profiles(A_found, A_true) -> np.ndarray:
         square = float(column @ column)
         out[:, i] = column * (float(column @ A_true[:, i]) / square if square > 0 else 0.0)
     return out
+
+
+def fit_with_known_profile(X, profiles, known: int = 0, **settings) -> NMFResult:
+    """NMF of X with column ``known`` of A held at that true profile
+    (``factorize(..., fixed_A={known: profiles[:, known]})``); ``settings`` go to
+    factorize (method hals or mu; k defaults to the number of profiles)."""
+    profiles = np.asarray(profiles, dtype=float)
+    k = settings.pop("k", profiles.shape[1])
+    return factorize(X, k, fixed_A={known: profiles[:, known]}, **settings)

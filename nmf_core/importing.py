@@ -313,6 +313,27 @@ def read_raw(raw: bytes, *, max_cells: int = DEFAULT_MAX_CELLS, **settings) -> L
                   sha256=hashlib.sha256(raw).hexdigest())
 
 
+def preview(raw: bytes, *, rows: int = 8, columns: int = 12, decimal: str = "auto",
+            sheet=None) -> list[list[str]]:
+    """The first ``rows`` × ``columns`` cells of a file as its reader splits them, before
+    any header, label or number is detected (what the import step shows)."""
+    if zip_kind(raw) in ("xlsx", "ods"):
+        from .spreadsheets import preview_sheet
+        cells = preview_sheet(raw, sheet, rows)
+    else:
+        from .csvio import preview_csv
+        cells = preview_csv(raw, rows, decimal)
+    return [row[:columns] for row in cells[:rows]]
+
+
+def sheet_names(raw: bytes) -> list[str]:
+    """A spreadsheet's sheet names ([] for CSV text)."""
+    if zip_kind(raw) not in ("xlsx", "ods"):
+        return []
+    from .spreadsheets import sheet_names as names
+    return names(raw)
+
+
 def finish(loaded: LoadedMatrix, *, transpose: bool, scale: str, sha256: str) -> LoadedMatrix:
     """Transpose and scale a loaded matrix (the settings every format shares)."""
     values, mask, notes = loaded.values, loaded.mask, list(loaded.notes)

@@ -35,13 +35,17 @@ SCAN_PARAMS: dict[str, Param] = {p.name: p for p in (
 @dataclass(frozen=True)
 class KScan:
     """Errors for each k: ``fit_error`` on all cells, ``cv_error`` (mean over
-    folds) and ``cv_std`` on held-out cells."""
+    folds) and ``cv_std`` on held-out cells; per k and fold (k × folds),
+    ``fold_fit_error`` on the cells the fold fitted and ``fold_cv_error`` on
+    those it hid."""
 
     ks: np.ndarray
     fit_error: np.ndarray
     cv_error: np.ndarray
     cv_std: np.ndarray
     truncated: int = 0  # fits stopped early by max_seconds
+    fold_fit_error: np.ndarray | None = None
+    fold_cv_error: np.ndarray | None = None
 
     @property
     def best_k(self) -> int:
@@ -108,21 +112,25 @@ def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
                 f"{X.shape[1]} matrix (every row and column keeps one observed cell), so "
                 f"its held-out error is undefined; raise holdout (now {holdout:g}) or use "
                 "a larger or less sparse matrix")
-    fit, cv, std = [], [], []
+    fit, cv, std, fold_fit, fold_cv = [], [], [], [], []
     truncated = 0
     for k in ks:
         result = factorize(X, k, method, seed=seed, mask=observed, **options)
         fit.append(result.rel_error)
         truncated += result.truncated
-        held = []
+        held, fitted = [], []
         for keep in masks:
             result = factorize(X, k, method, seed=seed, mask=keep, **options)
             truncated += result.truncated
+            fitted.append(result.rel_error)
             held.append(relative_error(X, result.A, result.S, everything & ~keep))
         cv.append(np.mean(held))
         std.append(np.std(held))
+        fold_fit.append(fitted)
+        fold_cv.append(held)
     return KScan(ks=ks, fit_error=np.array(fit), cv_error=np.array(cv), cv_std=np.array(std),
-                 truncated=truncated)
+                 truncated=truncated, fold_fit_error=np.array(fold_fit),
+                 fold_cv_error=np.array(fold_cv))
 
 
 # What scan_k passes on to factorize: its keywords, less those the scan sets itself.

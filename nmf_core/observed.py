@@ -212,11 +212,11 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
     bu, bi = np.zeros(n), np.zeros(m)
     row_reg, col_reg = reg * row_count, reg * col_count
     buffer, other = np.empty(nnz), np.empty(nnz)
+    repeats = row_count.astype(np.intp)
 
-    def outer(u, v):  # buffer = u[rows] * v[cols], without temporaries
-        np.take(u, rows, out=buffer, mode="clip")
+    def outer(u, v):  # buffer = u[rows] * v[cols]
         np.take(v, cols, out=other, mode="clip")
-        np.multiply(buffer, other, out=buffer)
+        np.multiply(np.repeat(u, repeats), other, out=buffer)  # rows are sorted
         return buffer
 
     def solve(numerator, denominator, out):

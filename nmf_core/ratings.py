@@ -14,7 +14,8 @@ Layouts read (the delimiter and the header are detected from the first lines):
 
 Ids may be any text (surrounding spaces are dropped); users and items are
 numbered in order of first appearance.  A timestamp may be a number (seconds)
-or a date; it is kept as seconds (float).
+or a date; it is kept as seconds (float).  A fourth field with no number or
+date in it (a comment, say) is ignored, with a note; fields after it always are.
 
 Duplicates: when the same (user, item) pair occurs more than once, the *last*
 line wins (a re-rating replaces the earlier one, as in a log) and
@@ -33,7 +34,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -239,8 +240,24 @@ def _read_triples(raw: bytes, sample: list[str]) -> Ratings:
         raise CSVFormatError(f"line {lines[empty[0]]} has no rating (field 3 is blank; "
                              f"{empty.size:,} in the file)")
     values = _numbers(cells[2], lines, "rating", 3)
-    stamps = _timestamps(cells[3], lines) if len(cells) > 3 else None
-    return _assemble(cells[0], cells[1], values, stamps, lines)
+    stamps, notes = None, ()
+    if len(cells) > 3 and _any_time(cells[3]):
+        stamps = _timestamps(cells[3], lines)
+    elif len(cells) > 3:
+        notes = ("field 4 holds neither numbers nor dates, so it is not a timestamp; it "
+                 "was ignored",)
+    ratings = _assemble(cells[0], cells[1], values, stamps, lines)
+    return replace(ratings, notes=notes + ratings.notes)
+
+
+def _any_time(cells) -> bool:
+    """Whether any cell of the column reads as a number or a date."""
+    import pandas as pd
+
+    if pd.to_numeric(cells, errors="coerce").notna().any():
+        return True
+    filled = cells[cells.str.len() > 0]
+    return bool(pd.to_datetime(filled, errors="coerce", format="mixed").notna().any())
 
 
 def _read_netflix(raw: bytes) -> Ratings:

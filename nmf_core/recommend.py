@@ -320,12 +320,10 @@ def baseline_predictions(model: Recommender, users, items) -> dict[str, np.ndarr
         return np.where(asked >= 0, per[np.maximum(asked, 0)], mean)
 
     n, m = len(model.user_ids), len(model.item_ids)
-    biases, _ = model.predict_indices(users, items) if model.k == 0 else (None, 0)
-    if biases is None:
-        bias_only = Recommender(fit=model.baseline, baseline=model.baseline,
-                                user_ids=model.user_ids, item_ids=model.item_ids,
-                                scale=model.scale, train=train, fit_s=0.0)
-        biases, _ = bias_only.predict_indices(users, items)
+    bias_only = Recommender(fit=model.baseline, baseline=model.baseline,
+                            user_ids=model.user_ids, item_ids=model.item_ids,
+                            scale=model.scale, train=train, fit_s=0.0)
+    biases, _ = bias_only.predict_indices(users, items)
     raw = {"global mean": np.full(np.size(users), mean),
            "user mean": means(train.users, n, users),
            "item mean": means(train.items, m, items)}
@@ -337,14 +335,14 @@ def baseline_predictions(model: Recommender, users, items) -> dict[str, np.ndarr
 def evaluate(model: Recommender, test: Ratings, *, top_n: int = TOP_N,
              relevant=None, seed: int = 0) -> dict:
     """Held-out figures: ``rmse``, ``mae``, ``precision_at_n``/``recall_at_n`` (an
-    item is relevant when its test rating ≥ ``relevant``, by default 80 % up the
+    item is relevant when its test rating ≥ ``relevant``, by default 75 % up the
     scale; each of up to :data:`EVAL_USERS` test users gets the top ``top_n`` of all
     items they did not rate in training), ``cold_start`` (test pairs with an unknown
     user or item) and ``baselines`` {name: rmse}."""
     users, items = align(test, model)
     predicted, cold = model.predict_indices(users, items)
     low, high = model.scale
-    relevant = low + 0.8 * (high - low) if relevant is None else float(relevant)
+    relevant = low + 0.75 * (high - low) if relevant is None else float(relevant)
     precision, recall = _precision_recall(model, users, items, test.values >= relevant,
                                           top_n, seed)
     return {"rmse": _rmse(predicted, test.values),

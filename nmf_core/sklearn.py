@@ -11,6 +11,9 @@ The parameters are generated from the parameter table (:mod:`nmf_core.params`):
 ``n_components`` is k, every other setting keeps the table's name, default and
 help, so a setting added to the table appears here too.
 
+float32 input is fitted and transformed in float32 (``nmf_core.factorize``'s
+``dtype``); anything else in float64.
+
 ``transform`` and ``fit_transform`` both compute W by the same exact
 non-negative least squares on the fitted components (:func:`nmf_core.project`),
 so ``fit(X).transform(X)`` equals ``fit_transform(X)`` (scikit-learn's own NMF
@@ -93,12 +96,12 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
-        tags.transformer_tags.preserves_dtype = ["float64"]
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.requires_fit = True
         return tags
 
     def _validated(self, X, reset: bool):
-        X = validate_data(self, X, dtype=np.float64, reset=reset)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
         check_non_negative(X, f"{type(self).__name__} (input X)")
         return X
 
@@ -134,12 +137,13 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if self.nonnegative:
             return project(X, S=self.components_)
         # the unconstrained model (nonnegative=False): plain least squares
-        return np.linalg.lstsq(self.components_.T, X.T, rcond=None)[0].T
+        return np.linalg.lstsq(self.components_.T, X.T, rcond=None)[0].T.astype(
+            self.components_.dtype)
 
     def inverse_transform(self, X):
         """W (n_samples, n_components) back to the data space: W components_."""
         check_is_fitted(self)
-        W = check_array(X, dtype=np.float64)
+        W = check_array(X, dtype=[np.float64, np.float32])
         if W.shape[1] != self.n_components_:
             raise ValueError(f"inverse_transform needs a matrix with {self.n_components_} "
                              f"columns (n_components); got shape {W.shape}")

@@ -179,3 +179,32 @@ def _trim(values: list[str]) -> list[str]:
     while end and not values[end - 1].strip():
         end -= 1
     return values[:end]
+
+
+def sheet_names(raw: bytes) -> list[str]:
+    """The workbook's sheet names, in order ([] if it cannot be read)."""
+    try:
+        if zip_kind(raw) == "xlsx":
+            import openpyxl
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            try:
+                return list(book.sheetnames)
+            finally:
+                book.close()
+        from odf import opendocument, table
+        from odf.namespaces import TABLENS
+        doc = opendocument.load(io.BytesIO(raw))
+        tables = doc.spreadsheet.getElementsByType(table.Table)
+        return [t.getAttrNS(TABLENS, "name") for t in tables]
+    except Exception:
+        return []
+
+
+def preview_sheet(raw: bytes, sheet=None, rows: int = 8) -> list[list[str]]:
+    """The first non-empty rows of a sheet as cell texts ([] if it cannot be read)."""
+    try:
+        _check_archive(raw, 10**12)
+        found = (_xlsx_rows if zip_kind(raw) == "xlsx" else _ods_rows)(raw, sheet, 10**9)
+    except Exception:
+        return []
+    return [_trim(values) for _, values in found if any(c.strip() for c in values)][:rows]

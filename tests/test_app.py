@@ -69,7 +69,10 @@ def test_workbench_opens_with_the_factory_example_already_factored():
     assert error_metric(at) < 0.05  # hals, k = 3 on the exactly rank-3 example
     assert metric(at, "Best restart").endswith("of 5")
     assert len(at.get("plotly_chart")) == 6  # X, AS, residual, A, S, convergence
-    assert len(at.get("download_button")) == 3
+    downloads = {b.proto.label for b in at.get("download_button")}
+    assert downloads == {"Download A.csv", "Download S.csv", "Download AS.csv",
+                         "Download errors.csv", "Download the settings (JSON)",
+                         "Download all (zip)"}
 
 
 def test_compare_page_runs_every_chosen_method():
@@ -255,7 +258,7 @@ def test_downloads_keep_the_labels():
     matrix = matrix_from_csv(GOOD_CSV, "shop.csv", False)
     result = real_factorize(matrix.X, 2, "hals", seed=1)
     files = panels.download_files(matrix, result)
-    assert set(files) == {"A.csv", "S.csv", "AS.csv"}
+    assert set(files) == {"A.csv", "S.csv", "AS.csv", "errors.csv"}
     A = load_csv(io.BytesIO(files["A.csv"]()))
     assert A.row_labels == ("morning", "noon", "night")
     assert A.col_labels == ("factor 1", "factor 2")
@@ -374,3 +377,67 @@ def test_loss_and_penalty_controls_come_from_the_table(solver_calls):
     at = app(method="als").run()  # als minimises the Frobenius loss only
     assert at.selectbox(key="loss").options == ["frobenius"]
     assert_clean(at)
+
+
+# --------------------------------------------------------------------------- import step
+
+IRIS_FIRST = (Path(__file__).parent / "data" / "corpus" / "iris_label_first.csv").read_bytes()
+
+
+def test_import_step_preview_label_column_scaling_result_and_downloads():
+    import json
+    import zipfile
+
+    at = app(data="csv", k="2", method="hals", niter="20").run()
+    upload(at, IRIS_FIRST, "iris.csv")
+    assert_clean(at)
+    assert "X is 150 × 5" in page_text(at)  # the numeric label is data until chosen
+    assert at.dataframe  # the preview of the file's first cells
+    assert "Detected:" in page_text(at)
+    at.selectbox(key="csv_label_column").set_value("0").run()
+    at.radio(key="csv_scale").set_value("max").run()
+    assert_clean(at)
+    assert "X is 150 × 4" in page_text(at)
+    assert at.query_params["csv_label_column"] == "column 1 (target)"
+    assert at.query_params["csv_scale"] == "max"
+    expected = load_csv(io.BytesIO(IRIS_FIRST), label_column=0, scale="max")
+    assert "load_csv('iris.csv', label_column=0, scale='max')" in page_text(at)
+    assert "--label-column 0 --scale max" in page_text(at)
+    matrix = at.session_state["_last_good_matrix"]
+    assert np.array_equal(matrix.X, expected.values) and matrix.row_labels == expected.row_labels
+    result = real_factorize(expected.values, 2, "hals", niter=20)
+    name, data = panels.bundle_zip(matrix, result)
+    assert name == "iris_nmf_results.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = {n.split("/")[-1] for n in archive.namelist()}
+        settings = json.loads(archive.read("iris_nmf_results/settings.json"))
+    assert names == {"A.csv", "S.csv", "AS.csv", "errors.csv", "settings.json"}
+    assert settings["import_settings"] == {"label_column": 0, "scale": "max"}
+    assert settings["input"]["sha256"] == expected.sha256
+
+
+def test_a_refused_upload_is_in_the_main_area_and_the_old_result_is_labelled():
+    at = upload(app(data="csv", k="2").run(), GOOD_CSV)
+    upload(at, BAD_CSV, "broken.csv")
+    assert len(at.error) == 1 and "broken.csv" in at.error[0].value
+    warning = " ".join(w.value for w in at.warning)
+    assert "broken.csv was not loaded" in warning and "for shop.csv" in warning
+    assert all("broken" not in str(b.proto.label) for b in at.get("download_button"))
+
+
+def test_a_spreadsheet_upload_and_rows_as_images():
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for i in range(6):
+        book.active.append([float((i + j) % 3) for j in range(4)])
+    out = io.BytesIO()
+    book.save(out)
+    at = app(data="csv", k="2").run()
+    upload(at, out.getvalue(), "pics.xlsx")
+    assert_clean(at)
+    assert "X is 6 × 4" in page_text(at)
+    at.number_input(key="csv_image_h").set_value(2).run()
+    at.number_input(key="csv_image_w").set_value(2).run()
+    assert_clean(at)
+    assert at.session_state["_last_good_matrix"].image_shape == (2, 2)

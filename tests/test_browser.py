@@ -323,3 +323,48 @@ def test_a_long_run_does_not_hold_up_another_session(open_page):
     assert f"time limit {MAX_SECONDS:g} s" in app_text(long_page)
     assert_no_error_shown(long_page)
     screenshot(long_page, "long_run")
+
+
+# --------------------------------------------------------------------------- recommend
+def test_recommend_page_picks_a_user_and_lists_their_top_n(open_page):
+    query = ("rec_users=60&rec_films=40&rec_density=0.3&rec_genres=3&rec_auto=false"
+             "&rec_k=3&rec_top_n=5")
+    page = open_page("recommend", query, require=METRIC)
+    top = page.locator('[data-testid="stMarkdownContainer"] ol li')
+    first = top.all_inner_texts()
+    assert len(first) == 5
+    page.get_by_role("combobox", name="User").click()
+    page.get_by_role("option", name="user 5", exact=True).click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('rec_user')"
+                           " === 'user 5'")
+    wait_idle(page, require=METRIC)
+    shown = top.all_inner_texts()
+    assert len(shown) == 5 and shown != first
+    assert all("★" in line and "factor " in line for line in shown)
+    assert_no_error_shown(page)
+    screenshot(page, "recommend_user_5")
+
+
+# --------------------------------------------------------------------------- lessons
+def test_a_lesson_from_the_picker_to_its_figures(open_page):
+    from nmf_core.lessons import BY_SLUG
+
+    lesson = BY_SLUG["restarts"]
+    patient = 240  # s: the walk takes two page runs; a shared machine may be slow
+    page = open_page("compare", query="methods=hals&niter=20", wait=False)  # another page
+    wait_idle(page, timeout_s=patient)
+    page.get_by_role("combobox", name="Lesson", exact=True).click()
+    page.get_by_role("option", name=lesson.title, exact=True).click()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('lesson') "
+                           "=== 'restarts'", timeout=patient * 1000)
+    wait_idle(page, require=METRIC, timeout_s=patient)
+    wait_for_charts(page, heatmaps=5, lines=1, timeout_s=patient)
+    assert urlsplit(page.url).path.strip("/") == lesson.page
+    assert {k: v[0] for k, v in query_of(page.url).items()} == lesson.query
+    text = app_text(page)
+    assert lesson.goal in text and lesson.question in text
+    assert lesson.notes["convergence"] in text  # the lesson's note beside its figure
+    assert page.get_by_role("slider", name="Restarts (reinit)") \
+        .get_attribute("aria-valuetext") == "10"
+    assert_no_error_shown(page)
+    screenshot(page, "lesson_restarts")

@@ -29,12 +29,16 @@ def test_documents_methods_in_sweep_mode_with_restarts_recover_factory(method):
     assert sum(e < 1e-6 for e in errors) >= 9, errors
 
 
-def test_projected_als_can_stall_from_a_single_start():
-    """Why restarts matter: some single starts stop at a poor point."""
+def test_projected_als_restarts_end_far_apart_with_the_documents_sampling():
+    """Why restarts matter (lesson 2): with one random column and row per step, restarts
+    end orders of magnitude apart.  (In sweep mode the proximal solve for rank-deficient
+    steps now takes every single start to the exact fit; they used to stall at 0.077.)"""
+    result = factorize(FACTORY, 3, "als", niter=300, reinit=10, seed=1, sampling="random")
+    finals = [curve[-1] for curve in result.all_errors]
+    assert max(finals) > 30 * min(finals)
     errors = [factorize(FACTORY, 3, "als", niter=300, reinit=1, seed=s, sampling="sweep").rel_error
               for s in range(10)]
-    assert max(errors) > 1e-3
-    assert min(errors) < 1e-6
+    assert max(errors) < 1e-10
 
 
 @pytest.mark.parametrize("method", ["hals", "mu"])

@@ -43,3 +43,14 @@ def test_aligned_profiles_undo_order_and_scale():
 def test_bad_days_are_one_clear_error(call, message):
     with pytest.raises(MatrixError, match=message):
         call()
+
+
+def test_fit_with_known_profile_holds_factory_one():
+    from nmf_core.factory import fit_with_known_profile
+
+    result = fit_with_known_profile(factory_example().X, FACTORY_FACTORS, 0, method="hals",
+                                    niter=200, reinit=2, seed=1)
+    assert result.A.shape == (12, 3) and result.params["fixed_A"] == [0]
+    assert np.allclose(result.A[:, 0], FACTORY_FACTORS[:, 0], rtol=1e-14, atol=0)
+    four = fit_with_known_profile(factory_example().X, FACTORY_FACTORS, 0, k=4, niter=20)
+    assert four.A.shape == (12, 4)

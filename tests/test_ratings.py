@@ -117,3 +117,12 @@ def test_subset_keeps_the_ids():
     part = r.subset(r.values > 1)
     assert part.user_ids == r.user_ids and part.n_ratings == 2
     np.testing.assert_array_equal(part.lines, [2, 3])
+
+
+def test_a_fourth_field_that_is_no_timestamp_is_ignored_with_a_note():
+    r = load("a,x,1,great\nb,y,2,meh\n")
+    assert r.timestamps is None and r.n_ratings == 2
+    assert r.notes == ("field 4 holds neither numbers nor dates, so it is not a timestamp; "
+                       "it was ignored",)
+    r = load("a,x,1,5,comment\nb,y,2,6,other\n")  # a fifth field is never read
+    assert r.timestamps.tolist() == [5.0, 6.0]

@@ -121,3 +121,12 @@ def test_films_settings_are_declared_once():
     assert data.ratings.values.min() >= 1 and data.ratings.values.max() <= 5
     with pytest.raises(ParameterError):
         films(users=1)
+
+
+def test_recall_over_the_whole_catalogue_is_one(planted):
+    _, train, test, model = planted
+    figures = evaluate(model, test, top_n=len(train.item_ids))
+    assert figures["recall_at_n"] == pytest.approx(1.0)  # every unrated item is listed
+    assert figures["relevant_from"] == 4.0  # 75 % up the 1–5 scale
+    few = evaluate(model, test, top_n=5)
+    assert few["recall_at_n"] < 1 and few["precision_at_n"] > 0

@@ -106,3 +106,13 @@ def test_only_this_module_imports_scikit_learn():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_float32_is_kept():
+    X = np.random.default_rng(5).random((30, 10)).astype(np.float32)
+    model = NMF(3, niter=40)
+    W = model.fit_transform(X)
+    assert W.dtype == np.float32 and model.components_.dtype == np.float32
+    assert model.transform(X).dtype == np.float32
+    assert model.inverse_transform(W).dtype == np.float32
+    assert NMF(3, niter=40).fit_transform(X.astype(np.float64)).dtype == np.float64

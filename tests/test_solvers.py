@@ -66,9 +66,13 @@ def test_least_squares_survives_rank_deficient_factor():
     assert np.isfinite(H).all()
 
 
-def test_least_squares_mixes_direct_and_pseudo_inverse_restarts():
-    """Restarts with a rank-deficient A get the min-norm solution, the others the
-    normal equations' one; both match lstsq, for all columns and for one per restart."""
+def test_least_squares_mixes_direct_and_proximal_restarts():
+    """Restarts with a rank-deficient A take the proximal step
+    (W Wᵀ + λ I) h = W x + λ h_prev, the others the normal equations' solution;
+    repeated, the proximal step reaches the least-squares fit, for all columns and
+    for one per restart."""
+    from nmf_core.solvers.als import RIDGE
+
     W = W0.copy()
     W[1, 2] = 0.0  # restart 1: a zero column of A
     W[2, 3] = W[2, 0] * (1 + 1e-9)  # restart 2: two nearly equal columns
@@ -77,11 +81,25 @@ def test_least_squares_mixes_direct_and_pseudo_inverse_restarts():
         least_squares_columns(H, W, DX, cols, nonnegative=False)
         for r in range(R):
             target = X if cols is None else X[:, cols[r]]
+            previous = H0[r] if cols is None else H0[r, :, cols[r]]
+            got = H[r] if cols is None else H[r, :, cols[r]]
+            if r == 0:
+                expected = np.linalg.lstsq(W[r].T, target, rcond=None)[0]
+                assert np.allclose(got, expected)
+            else:
+                G = W[r] @ W[r].T
+                lam = RIDGE * np.linalg.eigvalsh(G)[-1]
+                assert np.allclose((G + lam * np.eye(k)) @ got,
+                                   W[r] @ target + lam * previous)
+        for _ in range(3000):  # the proximal iteration's fixed point is least squares
+            least_squares_columns(H, W, DX, cols, nonnegative=False)
+        for r in range(R):
+            target = X if cols is None else X[:, cols[r]]
             expected = np.linalg.lstsq(W[r].T, target, rcond=None)[0]
             got = H[r] if cols is None else H[r, :, cols[r]]
-            assert np.allclose(W[r].T @ got, W[r].T @ expected, atol=1e-9)
-            if r == 1:
-                assert np.allclose(got, expected)  # min norm: the dead factor stays 0
+            assert np.allclose(W[r].T @ got, W[r].T @ expected, atol=1e-6)
+        if cols is None:
+            assert np.allclose(H[1, 2], H0[1, 2])  # the dead factor's row is not moved
 
 
 def test_updates_of_w_are_the_updates_of_h_on_the_transpose():

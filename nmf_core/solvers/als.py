@@ -8,9 +8,18 @@ from .base import FROBENIUS, Cost, Solver, Trace, check_deadline
 from .products import direct_residual_flops, gram
 from .sampling import column_picks
 
-# The normal equations square A's condition number, so they are used only while
-# cond(W Wᵀ) ≤ 1e6 (cond(A) ≤ 1e3: error ≲ 1e-10 relative); else the SVD pseudo-inverse.
-_NORMAL_EQUATIONS_RCOND = 1e-6
+# The plain normal equations are used while cond(W Wᵀ) ≤ 1e4 (cond(A) ≤ 100; their error,
+# eps·cond(W Wᵀ), stays ≲ 1e-12).  Beyond, as when k is above the rank of X, A or S, the
+# unconstrained least-squares solution has huge cancelling entries, and projecting it
+# onto ≥ 0 blew the error up by orders of magnitude (16887 on a 12×10 matrix of 5s at
+# k = 10).  There a proximal (Tikhonov-regularised) solve is used instead:
+# (W Wᵀ + λ I) h = W x + λ h_prev with λ = RIDGE · ‖W‖₂².  It bounds each step, and at a
+# fixed point (h = h_prev) it is the least-squares solution, so the limit is not biased.
+# In float32 (eps 6e-8) the threshold is cond(W Wᵀ) ≤ 1e3 (error ≲ 6e-5 relative, the
+# rest of the digits float32 has).
+_NORMAL_EQUATIONS_RCOND = 1e-4
+_NORMAL_EQUATIONS_RCOND_FLOAT32 = 1e-3
+RIDGE = 1e-4
 
 
 def least_squares_columns(H, W, X, cols, nonnegative: bool, ridge: float = 0.0) -> None:
@@ -22,9 +31,10 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool, ridge: float = 0.0) 
 
     Through the normal equations ``(W Wᵀ) h = W x`` (a batched k×k solve, several
     times cheaper than an SVD per call) where W Wᵀ is well conditioned; restarts
-    whose A is rank-deficient or nearly so take the min-norm solution through the
-    SVD pseudo-inverse instead, as before.  ``ridge`` > 0 adds ½·ridge·‖h‖² to the
-    least squares: ``(W Wᵀ + ridge·I) h = W x``, solved the same way.
+    whose A is rank-deficient or nearly so take the proximal regularised solve
+    ``(W Wᵀ + λ I) h = W x + λ h_prev`` instead (see :data:`RIDGE`).  ``ridge`` > 0
+    (the user's L2 penalty) adds ½·ridge·‖h‖² to the least squares:
+    ``(W Wᵀ + ridge·I) h = W x``, solved the same way.
     """
     WWt = gram(W)
     if ridge:
@@ -34,8 +44,9 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool, ridge: float = 0.0) 
     else:
         rhs = np.einsum("rkn,nr->rk", W, X.columns(cols))[:, :, None]  # (R, k, 1)
     eig = np.linalg.eigvalsh(WWt)  # ascending
-    # cond(W Wᵀ) ≤ 1e6: the normal equations' error, eps·cond(W Wᵀ), stays ≲ 1e-10
-    ok = eig[:, 0] > _NORMAL_EQUATIONS_RCOND * eig[:, -1]
+    rcond = (_NORMAL_EQUATIONS_RCOND_FLOAT32 if WWt.dtype == np.float32
+             else _NORMAL_EQUATIONS_RCOND)
+    ok = eig[:, 0] > rcond * eig[:, -1]
     if ok.all():
         new = np.linalg.solve(WWt, rhs)
     else:
@@ -43,12 +54,10 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool, ridge: float = 0.0) 
         if ok.any():
             new[ok] = np.linalg.solve(WWt[ok], rhs[ok])
         bad = ~ok
-        if ridge:  # the min-norm solution of the ridge normal equations
-            new[bad] = np.linalg.pinv(WWt[bad]) @ rhs[bad]
-        else:
-            P = np.linalg.pinv(W[bad].transpose(0, 2, 1))  # (b, k, n)
-            new[bad] = (X.product(P) if cols is None
-                        else (P @ X.columns(cols[bad]).T[:, :, None]))
+        prox = RIDGE * eig[bad, -1]  # proximal: (W Wᵀ + λ I) h = W x + λ h_prev
+        G = WWt[bad] + prox[:, None, None] * np.eye(WWt.shape[1], dtype=WWt.dtype)
+        previous = H[bad] if cols is None else H[np.flatnonzero(bad), :, cols[bad]][:, :, None]
+        new[bad] = np.linalg.solve(G, rhs[bad] + prox[:, None, None] * previous)
     if nonnegative:
         np.maximum(new, 0.0, out=new)
     if cols is None:

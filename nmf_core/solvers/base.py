@@ -17,7 +17,9 @@ A solver class declares, as class attributes:
   of the elastic net's "l1" and "l2" terms it takes; ``mask``: whether it fits only observed
   cells (the masked variant of its method); ``sparse``: whether it takes sparse
   X; ``backends``: the array back ends it runs on; ``from_documents``: whether
-  it is one of the documents' methods.
+  it is one of the documents' methods; ``fixed_factors``: whether it can hold
+  given rows of S and columns of A fixed (it then never updates the rows of H
+  listed in ``held_S`` nor the rows of W listed in ``held_A``, which factorize sets).
 
 and implements
 
@@ -122,6 +124,9 @@ class Solver:
     sparse: ClassVar[bool] = False
     backends: ClassVar[tuple[str, ...]] = ("numpy",)
     from_documents: ClassVar[bool] = False
+    fixed_factors: ClassVar[bool] = False
+    held_S: tuple[int, ...] = ()  # rows of S (of H) the solver must not update
+    held_A: tuple[int, ...] = ()  # columns of A (rows of W) the solver must not update
 
     def __init__(self, X, settings: Mapping[str, Any], rngs, mask=None,
                  objective: Objective = FROBENIUS):

@@ -7,8 +7,14 @@ import numpy as np
 from .base import FROBENIUS, Cost, Solver, check_deadline
 from .products import EXACT_BELOW, ZERO, gram
 
+# A factor whose squared norm is below this (√ of the smallest normal float) counts as
+# zero: dividing by it could overflow (on data spanning 1e-300..1e300 a factor's norm
+# underflows to a subnormal), and on X scaled to max 1 it adds nothing to the fit.
+NEGLIGIBLE_FACTOR = float(np.sqrt(np.finfo(np.float64).tiny))
 
-def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> None:
+
+def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
+              held: tuple[int, ...] = ()) -> None:
     """Coordinate descent on the rows of H, in place (Cichocki–Phan HALS).
 
     ``H[r] ← max(0, H[r] + (WX[r] − WWt[r] @ H) / WWt[r, r])``, for r = 0..k-1,
@@ -18,12 +24,13 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
     Written as ``H[r] ← max(0, WX[r]/d − Σ_{j≠r} (WWt[r, j]/d) H[j])`` with d = WWt[r, r]:
     the same update without the cancellation of + H[r] − H[r], and three numpy calls
     per row on views made once, since on small matrices the calls are the cost.
-    A row r with d = 0 (a zero factor) has no effect on the fit and is left as it is.
+    A row r with d ≤ NEGLIGIBLE_FACTOR (a zero factor) has no effect on the fit and is
+    left as it is, and so is every row listed in ``held`` (factors held fixed).
     """
     R, k, m = H.shape
     diag = WWt.diagonal(axis1=1, axis2=2)
-    if not diag.min() > 0:  # also catches NaN
-        _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol)
+    if not diag.min() > NEGLIGIBLE_FACTOR:  # also catches NaN
+        _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol, held)
         return
     inverse = 1.0 / diag[:, :, None]
     coupling = WWt * inverse  # rows scaled by 1/d
@@ -31,13 +38,15 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float) -> Non
     target = WX * inverse
     if R == 1:  # one restart: plain vector-matrix products are the cheaper calls
         product, matrix = np.dot, H[0]
-        buffer = np.empty(m)
+        buffer = np.empty(m, dtype=H.dtype)
         rows = list(zip(coupling[0], target[0], H[0], strict=True))
     else:
         product, matrix = np.matmul, H
-        buffer = np.empty((R, 1, m))
+        buffer = np.empty((R, 1, m), dtype=H.dtype)
         rows = list(zip(coupling[:, :, None].swapaxes(0, 1), target[:, :, None].swapaxes(0, 1),
                         H[:, :, None].swapaxes(0, 1), strict=True))
+    if held:
+        rows = [row for r, row in enumerate(rows) if r not in held]
 
     def one_pass():
         for c_r, t_r, h_r in rows:
@@ -72,13 +81,17 @@ def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
             break
 
 
-def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol) -> None:
+def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol,
+                                 held=()) -> None:
     """:func:`hals_rows` written row by row, for when some diagonal of WWt is zero."""
     k = H.shape[1]
-    inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)[:, :, None]
+    inverse_diag = np.divide(1.0, diag, out=np.zeros_like(diag),
+                             where=diag > NEGLIGIBLE_FACTOR)[:, :, None]
 
     def one_pass():
         for r in range(k):
+            if r in held:
+                continue
             row = WX[:, r] - (WWt[:, r : r + 1] @ H)[:, 0]  # minus the gradient
             row *= inverse_diag[:, r]
             row += H[:, r]
@@ -125,6 +138,7 @@ class HALS(Solver):
     name = "hals"
     settings = ("nonnegative", "alpha_A", "alpha_S", "l1_ratio")
     penalties = ("l1", "l2")
+    fixed_factors = True
     BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
     TOL = 0.1  # Gillis–Glineur: inner passes stop once one moves H by ≤ TOL × the first's
 
@@ -158,10 +172,10 @@ class HALS(Solver):
         n, m = X.shape
         o = self.objective
         hals_rows(H_new, *penalised(X.product(W_new), gram(W_new), o.l1_S, o.l2_S),
-                  self.nonnegative, self.passes(k, n), self.tol)
+                  self.nonnegative, self.passes(k, n), self.tol, self.held_S)
         HXt, HHt = X.product_t(H_new), gram(H_new)
         hals_rows(W_new, *penalised(HXt, HHt, o.l1_A, o.l2_A), self.nonnegative,
-                  self.passes(k, m), self.tol)
+                  self.passes(k, m), self.tol, self.held_A)
         sq = o.from_squared_residuals(X.squared_residuals(W_new, H_new, (HXt, HHt, None)),
                                       W_new, H_new)
         ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
@@ -182,14 +196,16 @@ class HALS(Solver):
         return Cost(2 * passes * k * 4, 4 * n * m * k + 2 * passes * (n + m) * k * k)
 
 
-def masked_hals_rows(H, W, E, M, nonnegative: bool) -> None:
+def masked_hals_rows(H, W, E, M, nonnegative: bool, held: tuple[int, ...] = ()) -> None:
     """HALS on rows of H when only cells with M = 1 count, in place.
 
     With E = M ∘ (X − WᵀH) kept current:
     ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` for each r, then E is updated.
-    W (R, k, n), H (R, k, m), E (R, n, m), M (n, m).
+    W (R, k, n), H (R, k, m), E (R, n, m), M (n, m).  Rows in ``held`` stay as they are.
     """
     for r in range(H.shape[1]):
+        if r in held:
+            continue
         w = W[:, r]  # (R, n)
         numerator = np.einsum("rn,rnm->rm", w, E)
         denominator = (w * w) @ M  # (R, m)
@@ -208,6 +224,7 @@ class MaskedHALS(Solver):
 
     name = "hals"
     settings = ("nonnegative",)
+    fixed_factors = True
     mask = True
 
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
@@ -216,8 +233,8 @@ class MaskedHALS(Solver):
 
     def step(self, W, H, t):
         E = self.M * (self.X - W.transpose(0, 2, 1) @ H)
-        masked_hals_rows(H, W, E, self.M, self.nonnegative)
-        masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative)
+        masked_hals_rows(H, W, E, self.M, self.nonnegative, self.held_S)
+        masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative, self.held_A)
         sq = np.einsum("rnm,rnm->r", E, E)
         # E was updated in place, so small values carry its rounding: measure afresh.
         return None if (sq < self.exact_below).any() else 0.5 * sq

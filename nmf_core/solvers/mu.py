@@ -13,11 +13,15 @@ _EPS64 = np.finfo(np.float64).eps
 PENALTY_SETTINGS = ("alpha_A", "alpha_S", "l1_ratio")
 
 
-def mu_rows(H, WX, WWt) -> None:
-    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``."""
+def mu_rows(H, WX, WWt, held: tuple[int, ...] = ()) -> None:
+    """Lee–Seung multiplicative update of H, in place: ``H ← H ∘ (W X) / (W Wᵀ H)``;
+    the rows listed in ``held`` keep their values (factors held fixed)."""
     denominator = WWt @ H
     denominator[denominator == 0] = _EPS64
-    H *= WX / denominator
+    ratio = WX / denominator
+    if held:
+        ratio[:, list(held)] = 1.0
+    H *= ratio
 
 
 def exponent(beta: float) -> float:
@@ -30,8 +34,10 @@ def exponent(beta: float) -> float:
     return 1.0
 
 
-def _apply(F, numerator, denominator, l1: float, l2: float, gamma: float) -> None:
-    """``F ← F ∘ (numerator / (denominator + l1 + l2·F))^γ`` in place, as scikit-learn."""
+def _apply(F, numerator, denominator, l1: float, l2: float, gamma: float,
+           held: tuple[int, ...] = ()) -> None:
+    """``F ← F ∘ (numerator / (denominator + l1 + l2·F))^γ`` in place, as scikit-learn;
+    the rows in ``held`` keep their values (factors held fixed)."""
     if l1 > 0:
         denominator = denominator + l1
     if l2 > 0:
@@ -40,10 +46,13 @@ def _apply(F, numerator, denominator, l1: float, l2: float, gamma: float) -> Non
     numerator /= denominator
     if gamma != 1:
         numerator **= gamma
+    if held:
+        numerator[:, list(held)] = 1.0
     F *= numerator
 
 
-def beta_half_step(F, G, data, model, beta, l1, l2, gamma, transpose: bool) -> None:
+def beta_half_step(F, G, data, model, beta, l1, l2, gamma, transpose: bool,
+                   held: tuple[int, ...] = ()) -> None:
     """One β-divergence multiplicative update of F with G fixed, in place.
 
     For the S-step (``transpose`` False) F = H (R, k, m), G = W (R, k, n);
@@ -80,7 +89,7 @@ def beta_half_step(F, G, data, model, beta, l1, l2, gamma, transpose: bool) -> N
     else:
         denominator_model **= beta - 1
         denominator = product(G, denominator_model)
-    _apply(F, numerator, denominator, l1, l2, gamma)
+    _apply(F, numerator, denominator, l1, l2, gamma, held)
 
 
 class MU(Solver):
@@ -94,6 +103,7 @@ class MU(Solver):
     losses = (ANY_BETA,)
     penalties = ("l1", "l2")
     sparse_losses = ("frobenius", "kullback-leibler")
+    fixed_factors = True
 
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.objective = X, objective
@@ -105,12 +115,12 @@ class MU(Solver):
             return self._frobenius_step(W, H)
         X, o, beta = self.X, self.objective, self.beta
         model = self.model if self.model is not None else X.model_at_stored(W, H)
-        beta_half_step(H, W, X, model, beta, o.l1_S, o.l2_S, self.gamma, transpose=False)
+        beta_half_step(H, W, X, model, beta, o.l1_S, o.l2_S, self.gamma, False, self.held_S)
         if beta < 1:  # as scikit-learn, for stability
             H[H < _EPS64] = 0.0
         check_deadline()
         beta_half_step(W, H, X, X.model_at_stored(W, H), beta, o.l1_A, o.l2_A, self.gamma,
-                       transpose=True)
+                       True, self.held_A)
         if beta <= 1:
             W[W < _EPS64] = 0.0
         self.model = X.model_at_stored(W, H)
@@ -120,14 +130,15 @@ class MU(Solver):
         X, o = self.X, self.objective
         WWt = self.WWt if self.WWt is not None else gram(W)
         if not o.penalised:
-            mu_rows(H, X.product(W), WWt)
+            mu_rows(H, X.product(W), WWt, self.held_S)
             check_deadline()
             HXt, HHt = X.product_t(H), gram(H)
-            mu_rows(W, HXt, HHt)
+            mu_rows(W, HXt, HHt, self.held_A)
         else:
-            _apply(H, X.product(W), WWt @ H, o.l1_S, o.l2_S, 1.0)
+            _apply(H, X.product(W), WWt @ H, o.l1_S, o.l2_S, 1.0, self.held_S)
+            check_deadline()
             HXt, HHt = X.product_t(H), gram(H)
-            _apply(W, HXt.copy(), HHt @ W, o.l1_A, o.l2_A, 1.0)
+            _apply(W, HXt.copy(), HHt @ W, o.l1_A, o.l2_A, 1.0, self.held_A)
         self.WWt = gram(W)
         sq = X.squared_residuals(W, H, (HXt, HHt, self.WWt))
         return o.from_squared_residuals(sq, W, H)
@@ -147,6 +158,7 @@ class MaskedMU(Solver):
     """Weighted multiplicative updates: ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))``, and the same for W."""
 
     name = "mu"
+    fixed_factors = True
     mask = True
 
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
@@ -157,10 +169,16 @@ class MaskedMU(Solver):
         M, MX = self.M, self.MX
         eps = np.finfo(np.float64).eps
         model = M * (W.transpose(0, 2, 1) @ H)
-        H *= stacked_product(W, MX) / np.maximum(W @ model, eps)
+        ratio = stacked_product(W, MX) / np.maximum(W @ model, eps)
+        if self.held_S:
+            ratio[:, list(self.held_S)] = 1.0
+        H *= ratio
         check_deadline()
         model = M * (W.transpose(0, 2, 1) @ H)
-        W *= stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
+        ratio = stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
+        if self.held_A:
+            ratio[:, list(self.held_A)] = 1.0
+        W *= ratio
         return None
 
     @classmethod

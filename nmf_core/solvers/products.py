@@ -12,6 +12,15 @@ from .base import check_deadline
 ZERO = np.zeros(())  # a 0-d zero: the cheapest second argument for np.maximum
 GRAM_MIN_CELLS = 10_000  # below this, the direct norm is as cheap and exact
 EXACT_BELOW = 1e-6  # ‖X − AS‖² / ‖X‖² below which the Gram identity cancels: measure directly
+# float32 products carry ~1e-7 relative rounding, so the identity's terms cancel from
+# about 1e-6·‖X‖² on: there it is trusted only above 1e-2·‖X‖² (err² to ≲ 1e-4 relative).
+EXACT_BELOW_FLOAT32 = 1e-2
+
+
+def exact_below(dtype) -> float:
+    """The share of ‖X‖² below which a residual from the Gram identity is measured
+    directly instead, for products computed in ``dtype``."""
+    return EXACT_BELOW_FLOAT32 if np.dtype(dtype) == np.float32 else EXACT_BELOW
 
 
 def direct_residual_flops(n: int, m: int, k: int) -> int:

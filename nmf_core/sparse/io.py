@@ -19,8 +19,9 @@ import zipfile
 
 import numpy as np
 
-from ..csvio import DEFAULT_MAX_CELLS, MIB, LoadedMatrix, _read_bytes
 from ..errors import MatrixError, MatrixFileError, ParameterError
+from ..importing import DEFAULT_MAX_CELLS, MIB, LoadedMatrix
+from ..importing import read_bytes as _read_bytes
 from ..ratings import BYTES_PER_ENTRY as BYTES_PER_STORED
 from ..ratings import DEFAULT_MAX_ENTRIES as DEFAULT_MAX_STORED
 from ..ratings import load_ratings

@@ -19,13 +19,15 @@ from ..csvio import DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, MIB, load_csv
 from ..data import Dataset, bars, dataset_spec, factory_example, swimmer, synthetic
 from ..errors import NMFInputError
 from ..fingerprint import fingerprint
+from ..importing import changed_settings
 from ..params import METHODS
 from ..solvers import MASKED_METHODS
+from . import import_step
 from .widgets import BIND, DATA_PARAMS, hidden_controls, keep_across_pages, param_widget, remember
 
 LAST_GOOD_KEY = "_last_good_matrix"
 CSV_MEMO_KEY = "_csv_memo"
-CSV_TYPES = ["csv", "tsv", "txt"]
+CSV_TYPES = ["csv", "tsv", "txt", "xlsx", "ods"]
 NOT_IN_LINKS = ("An uploaded file stays on this server for your session only: a link "
                 "carries the settings, not the data.")
 # The loader's limits come from csvio; .streamlit/config.toml's maxUploadSize says the same.
@@ -53,6 +55,15 @@ class Matrix:
     S_true: np.ndarray | None = None
     spec: str | None = None
     image_shape: tuple[int, int] | None = None
+    # An upload's import: the header above its labels, what was detected, each column's
+    # divisor when scaled, the file's SHA-256, the settings off their defaults (for the
+    # reproduce box and the bundle), and the image shape asked for (even if it did not fit).
+    label_header: str | None = None
+    notes: tuple[str, ...] = ()
+    column_scale: np.ndarray | None = None
+    sha256: str | None = None
+    import_settings: dict | None = None
+    requested_image_shape: tuple[int, int] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -121,17 +132,24 @@ def bars_matrix(size: int, n_images: int, probability: float, data_seed: int) ->
     )
 
 
-def matrix_from_csv(data: bytes, filename: str, blank_is_missing: bool) -> Matrix:
-    """Parse a CSV's bytes with the core loader (raises NMFInputError)."""
+def matrix_from_csv(data: bytes, filename: str, blank_is_missing: bool,
+                    settings: dict | None = None,
+                    image_shape: tuple[int, int] | None = None) -> Matrix:
+    """Parse an upload's bytes (CSV, .xlsx, .ods) with the core loader and the import
+    settings (raises NMFInputError)."""
+    settings = {**(settings or {}), "missing": "mask" if blank_is_missing else "error"}
     loaded = load_csv(io.BytesIO(data), max_cells=DEFAULT_MAX_CELLS,
-                      max_bytes=DEFAULT_MAX_BYTES,
-                      missing="mask" if blank_is_missing else "error")
+                      max_bytes=DEFAULT_MAX_BYTES, **settings)
     mask = loaded.mask
     if mask is not None and mask.all():
         mask = None
     X, mask = _frozen(loaded.values), _frozen(mask)
+    fits = image_shape is not None and image_shape[0] * image_shape[1] == X.shape[1]
     return Matrix(name=filename, X=X, fingerprint=fingerprint(X, mask),
-                  row_labels=loaded.row_labels, col_labels=loaded.col_labels, mask=mask)
+                  row_labels=loaded.row_labels, col_labels=loaded.col_labels, mask=mask,
+                  image_shape=image_shape if fits else None, label_header=loaded.label_header,
+                  notes=loaded.notes, column_scale=loaded.column_scale, sha256=loaded.sha256,
+                  import_settings=changed_settings(settings), requested_image_shape=image_shape)
 
 
 def _uploaded_matrix(container) -> Matrix | None:
@@ -142,9 +160,10 @@ def _uploaded_matrix(container) -> Matrix | None:
     with no file the CSV loaded earlier in the session (if any) is used.
     """
     uploaded = container.file_uploader(
-        "CSV file", type=CSV_TYPES, key="csv_file",
-        help="Numbers only, non-negative; an optional header row and an optional first "
-             "column of row names. Comma, semicolon or tab separated, UTF-8. At most "
+        "CSV or spreadsheet file", type=CSV_TYPES, key="csv_file",
+        help="Numbers only, non-negative; an optional header row and a column of row "
+             "names (the import step shows what was detected and lets you change it). "
+             "Comma, semicolon or tab separated UTF-8 text, or .xlsx / .ods. At most "
              f"{DEFAULT_MAX_CELLS:,} cells and {MAX_UPLOAD_MB} MB.")
     container.caption(NOT_IN_LINKS)
     # Missing values: opt in, since a blank cell is more often a mistake.
@@ -164,19 +183,30 @@ def _uploaded_matrix(container) -> Matrix | None:
             return last
         st.info("Upload a CSV in the sidebar. Until then the previous data stays loaded.")
         return None
-    memo_key = (uploaded.file_id, blank_is_missing)
+    raw = uploaded.getvalue()
+    settings, image_shape, box = import_step.import_controls(raw, uploaded.name,
+                                                             blank_is_missing)
+    memo_key = (uploaded.file_id, repr(sorted(settings.items())), image_shape)
     memo = st.session_state.get(CSV_MEMO_KEY)
     if memo is None or memo[0] != memo_key:
         try:
-            outcome: Matrix | str = matrix_from_csv(uploaded.getvalue(), uploaded.name,
-                                                    blank_is_missing)
+            outcome: Matrix | str = matrix_from_csv(raw, uploaded.name, blank_is_missing,
+                                                    settings, image_shape)
         except NMFInputError as exc:
             outcome = str(exc)
         memo = (memo_key, outcome)
         st.session_state[CSV_MEMO_KEY] = memo
     if isinstance(memo[1], str):
         st.error(f"{uploaded.name}: {memo[1]}")
+        box.caption("Not loaded (the message is above); change a setting here to read it "
+                    "differently.")
+        last = st.session_state.get(LAST_GOOD_KEY)
+        if last is not None:  # the page below shows the previous data: say so plainly
+            st.warning(f"{uploaded.name} was not loaded. Everything below (results, "
+                       f"downloads, the reproduce box) is for {last.name}, the data "
+                       "shown before.", icon=":material/history:")
         return None
+    import_step.report(box, memo[1])
     return memo[1]
 
 

@@ -7,9 +7,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ..errors import NMFInputError
-from ..factory import aligned_profiles, day_output, which_factories_ran
+from ..factory import aligned_profiles, day_output, fit_with_known_profile, which_factories_ran
+from ..metrics import match_factors
+from . import runs
 from .data_source import Matrix
-from .panels import chart, format_error
+from .panels import chart, format_error, recovery_table
 from .widgets import BIND, keep_across_pages, remember
 
 PREFIX = "fx_day_"
@@ -128,3 +130,58 @@ def new_day(matrix: Matrix, found_A) -> None:
                       help="‖x − A s‖ / ‖x‖ for the levels found")
     if truth is None:
         st.caption("This output was typed in, so there is no true answer to compare with.")
+
+
+KNOWN = 0  # factory 1: the profile the second question assumes known
+PROFILE_COLOURS = {"true profile": "#333333", "hals, nothing known": "#2ca02c",
+                   "hals, factory 1 known": "#d62728"}
+
+
+def profile_figure(matrix: Matrix, r: int, profiles: dict) -> go.Figure:
+    """One factory's profile: the truth and each fit's column matched to it."""
+    fig = go.Figure()
+    for name, column in profiles.items():
+        fig.add_trace(go.Scatter(
+            x=list(matrix.row_labels), y=list(column), mode="lines+markers", name=name,
+            line=dict(color=PROFILE_COLOURS[name], width=3 if name == "true profile" else 2,
+                      dash="dot" if name == "true profile" else "solid")))
+    fig.update_layout(height=300, title=dict(text=f"Factory {r + 1}", font=dict(size=14)),
+                      margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3),
+                      plot_bgcolor="white")
+    fig.update_yaxes(title="output per hour", gridcolor="#eeeeee")
+    return fig
+
+
+def known_profile(matrix: Matrix, settings: dict, free) -> None:
+    """Hold factory 1's true profile fixed (semi-supervised NMF, hals) and show how the
+    other two are found, beside the run that knew nothing (``free``)."""
+    st.header("I know factory 1's profile")
+    st.caption("Suppose factory 1's hourly profile is known. NMF can hold that column of A "
+               "fixed (factorize(..., fixed_A={0: profile})) and fit only the rest: factory "
+               "1's schedule and the other two factories. Same hals settings as above.")
+    settings = {**settings, "max_seconds": runs.MAX_SECONDS}
+    key = (matrix.fingerprint, *sorted(settings.items()))
+    fixed = runs.cached("known_profile", key, lambda: fit_with_known_profile(
+        matrix.X, matrix.A_true, KNOWN, **settings))
+    runs.show_outcome(fixed)
+    truth = matrix.A_true
+    found = {"hals, nothing known": aligned_profiles(free.A, truth),
+             "hals, factory 1 known": aligned_profiles(fixed.A, truth)}
+    columns = st.columns(truth.shape[1])
+    for r, column in enumerate(columns):
+        with column:
+            chart(profile_figure(matrix, r, {"true profile": truth[:, r],
+                                             **{name: A[:, r] for name, A in found.items()}}),
+                  key=f"known_profile_{r + 1}")
+    recovery_table(truth, {"hals, nothing known": free.A, "hals, factory 1 known": fixed.A},
+                   factor_word="factory")
+    similarity = match_factors(truth, fixed.A).similarity
+    others = ", ".join(f"factory {r + 1} {similarity[r]:.3f}" for r in range(truth.shape[1])
+                       if r != KNOWN)
+    st.markdown(
+        f"With factory 1 held fixed the fit's error is {format_error(fixed.rel_error)} and "
+        f"the others are found with similarity {others} (1 = the true shape). Where a "
+        "similarity stays below 1 although the error is near 0, the data cannot tell that "
+        "factory's profile apart: NMF is not unique, and other non-negative profiles and "
+        "schedules give the same X. Knowing one profile removes that freedom only where it "
+        "involved the known factory.")

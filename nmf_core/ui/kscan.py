@@ -29,9 +29,10 @@ from ..model_selection import (
 )
 from ..params import PARAMS
 from ..solvers import MASKED_METHODS
+from ..tables import scan_fold_rows, scan_rows, table_csv_bytes
 from . import figures, runs
 from .data_source import Matrix
-from .panels import chart, format_error
+from .panels import chart, download_buttons, format_error
 from .widgets import BIND, hidden_controls, keep_across_pages, param_widget, remember
 
 PREFIX = "ck_"
@@ -187,7 +188,7 @@ def _consensus_heatmap(matrix: Matrix, found: ConsensusScan, best: int) -> None:
         f"Consensus of the {result.axis} at k = {k} over {result.restarts} restarts "
         f"(cophenetic {_shown(result.cophenetic)}, dispersion {_shown(result.dispersion)})",
         row_labels=ordered, col_labels=ordered, row_name=word, col_name=word,
-        zrange=(0.0, 1.0), height=460), key="consensus_heatmap")
+        zrange=(0.0, 1.0), height=460), key="consensus_heatmap", note="consensus")
 
 
 def _shown(value: float) -> str:
@@ -207,7 +208,7 @@ def stability_view(matrix: Matrix, values: dict[str, Any], found: ConsensusScan 
         if values["ks"][1] < 2:
             st.info("Consensus compares clusterings, so it needs k ≥ 2.", icon=":material/info:")
         return
-    chart(stability_figure(found), key="stability")
+    chart(stability_figure(found), key="stability", note="stability")
     st.caption(MEASURES["cophenetic"] + " " + MEASURES["dispersion"])
 
 
@@ -235,26 +236,22 @@ def scan_view(matrix: Matrix, scan: KScan, values: dict[str, Any] | None = None,
     remember(PREFIX + "log_y", log_y, False)
     left, right = st.columns(2) if values is not None else (st.container(), None)
     with left:
-        chart(figures.k_scan_figure(scan, log_y=log_y, true_k=true_k), key="k_scan")
+        chart(figures.k_scan_figure(scan, log_y=log_y, true_k=true_k), key="k_scan",
+              note="k_scan")
     if right is not None:
         with right:
             stability_view(matrix, values, found, best)
     if found is not None:
         st.caption(MEASURES["consensus"].format(items=values["axis"]))
         _consensus_heatmap(matrix, found, best)
+    per_k, per_fold = scan_rows(scan, found), scan_fold_rows(scan)
     with st.expander("The numbers"):
-        stable = {} if found is None else {
-            int(k): (float(c), float(d))
-            for k, c, d in zip(found.ks, found.cophenetic, found.dispersion, strict=True)}
-        st.dataframe([{
-            "k": int(k), "fit error": float(f), "held-out error": float(c),
-            "held-out spread (std over folds)": float(s),
-            "cophenetic correlation": stable.get(int(k), (None, None))[0],
-            "dispersion": stable.get(int(k), (None, None))[1],
-        } for k, f, c, s in zip(scan.ks, scan.fit_error, scan.cv_error, scan.cv_std,
-                                strict=True)],
-            hide_index=True, width="stretch", column_config={
-                name: st.column_config.NumberColumn(format="%.4g")
-                for name in ("fit error", "held-out error", "held-out spread (std over folds)",
-                             "cophenetic correlation", "dispersion")
-            })
+        number = st.column_config.NumberColumn(format="%.4g")
+        st.dataframe(per_k, hide_index=True, width="stretch", key="scan_per_k",
+                     column_config={name: number for name in per_k[0] if name != "k"})
+        st.caption("Per fold: the error on the cells each fold fitted, and on the cells it "
+                   "hid.")
+        st.dataframe(per_fold, hide_index=True, width="stretch", key="scan_per_fold",
+                     column_config={"fit error": number, "held-out error": number})
+    download_buttons({"choose_k.csv": lambda: table_csv_bytes(per_k),
+                      "choose_k_folds.csv": lambda: table_csv_bytes(per_fold)})

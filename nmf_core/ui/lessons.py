@@ -10,15 +10,15 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from ..images import rows_as_images
+from ..lessons import LOCAL_URL  # the link's base when the browser's address is unknown
 from ..metrics import lowest, match_factors, negative_count
 from ..result import NMFResult
+from ..tables import settings_json
 from . import figures, runs
 from .data_source import NOT_IN_LINKS, Matrix
 from .panels import chart, format_error
-from .widgets import BIND, link_query, remember, solver_settings
+from .widgets import BIND, LINK_KEY, link_query, remember, solver_settings
 
-LOCAL_URL = "http://localhost:8501/"  # where `streamlit run app.py` serves, for the link
-# when the browser's address is not known (tests, scripts)
 EXAMPLE_IMAGES = 12
 
 
@@ -35,14 +35,21 @@ def page_link(url_path: str = "") -> str:
 
 def share_link(url_path: str = "", matrix: Matrix | None = None) -> None:
     """A "Share these settings" box at the foot of the sidebar, with a copy button."""
+    link = page_link(url_path)
     with st.sidebar.expander("Share these settings", icon=":material/link:"):
-        st.code(page_link(url_path), language=None, wrap_lines=True)
+        st.code(link, language=None, wrap_lines=True)
         st.caption("Copy it with the button in the box's corner. The link opens this page "
                    "with these settings, seed included, so it shows the same result. Add "
                    "&hide=init,sampling (any control's name) to hide controls.")
         if matrix is not None and matrix.spec is None:
             st.warning(f"{NOT_IN_LINKS} Whoever opens this link has to upload "
                        f"{matrix.name} themselves.", icon=":material/upload_file:")
+        settings = {key: value for key, (value, _) in st.session_state.get(LINK_KEY,
+                                                                            {}).items()}
+        st.download_button("Download the settings (JSON)", key="download_settings.json",
+                           data=lambda: settings_json(url_path, settings, link),
+                           file_name="settings.json", mime="application/json",
+                           on_click="ignore", width="stretch")
 
 
 # --------------------------------------------------------------------------- ground truth
@@ -115,16 +122,16 @@ def factor_images(matrix: Matrix, result: NMFResult, controls: Mapping[str, Any]
         chart(figures.image_grid_figure(
             rows_as_images(matrix.X[:EXAMPLE_IMAGES], shape),
             f"The first {min(EXAMPLE_IMAGES, matrix.shape[0])} images (rows of X)",
-            name="image"), key="images_X")
+            name="image"), key="images_X", note="images_X")
     with columns[1]:
         if matrix.S_true is not None:
             chart(figures.image_grid_figure(rows_as_images(matrix.S_true, shape),
                                             "The true parts", name="part"),
-                  key="images_true")
+                  key="images_true", note="images_true")
     with columns[2]:
         chart(figures.image_grid_figure(rows_as_images(result.S, shape),
                                         f"Learned: the {result.S.shape[0]} rows of S"),
-              key="images_S")
+              key="images_S", note="images_S")
     if not result.params["nonnegative"]:
         st.info("Non-negative factors is off: these are unconstrained factors. Red pixels "
                 "are negative; the images are built by adding and cancelling them.")
@@ -146,20 +153,36 @@ def factor_images(matrix: Matrix, result: NMFResult, controls: Mapping[str, Any]
         st.metric("Negative entries, unconstrained", f"{negative_count(free.A, free.S):,}")
         st.caption(("mu cannot drop the constraint, so the comparison uses hals. "
                     if result.params["method"] == "mu" else "")
-                   + "Dropping the constraint can only help the fit, yet the factors stop "
-                   "being parts: they take negative values (red) and the images are made by "
-                   "adding and cancelling whole-body patterns. Non-negativity is what makes "
-                   "NMF learn parts (Lee and Seung, 1999).")
+                   + unconstrained_fit_words(result, free)
+                   + " The unconstrained factors stop being parts: they take negative values "
+                   "(red) and the images are made by adding and cancelling whole-body "
+                   "patterns. Non-negativity is what makes NMF learn parts (Lee and Seung, "
+                   "1999).")
     with right:
         chart(figures.image_grid_figure(rows_as_images(free.S, shape),
                                         "Unconstrained: rows of S (red negative)"),
-              key="images_free")
+              key="images_free", note="images_free")
+
+
+def unconstrained_fit_words(constrained, free) -> str:
+    """What the two errors measured say: dropping the constraint can only help the best
+    possible fit, so an unconstrained run that ends worse is named as what it is."""
+    if free.truncated:
+        return (f"The unconstrained run was {free.message}, so its error "
+                f"({format_error(free.rel_error)}) is not its finished value.")
+    if free.rel_error > constrained.rel_error * (1 + 1e-6) + 1e-12:
+        return (f"Here the unconstrained fit is worse ({format_error(free.rel_error)} against "
+                f"{format_error(constrained.rel_error)}): dropping the constraint can only help "
+                "the best possible fit, so this run stopped at a local minimum.")
+    return ("Dropping the constraint can only help the fit, and here it does "
+            f"({format_error(free.rel_error)} against {format_error(constrained.rel_error)}).")
 
 
 # --------------------------------------------------------------------------- predict first
 PREDICT_KEY = "fx_predict"
 PREDICTION_KEY = "fx_prediction"
 REVEALED_KEY = "_fx_revealed"
+ASKED_KEY = "_fx_asked"  # the settings the current prediction answers
 
 
 def predict_first(errors: Mapping[str, float], settings_key: tuple) -> bool:
@@ -176,6 +199,9 @@ def predict_first(errors: Mapping[str, float], settings_key: tuple) -> bool:
     if not on:
         return True
     names = list(errors)
+    if st.session_state.get(ASKED_KEY) != settings_key:  # a new question: no old answer
+        st.session_state.pop(PREDICTION_KEY, None)
+        st.session_state[ASKED_KEY] = settings_key
     stored = st.session_state.get(REVEALED_KEY)
     revealed = stored is not None and stored[0] == settings_key
     choice = st.radio("Which run will reach the lowest final error?", names, index=None,

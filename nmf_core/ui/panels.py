@@ -3,15 +3,21 @@ convergence chart and the downloads.  Figures come from :mod:`.figures`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from ..bundle import errors_csv
 from ..csvio import to_csv_bytes
 from ..metrics import match_factors, negative_count
 from ..result import NMFResult
-from . import figures
+from ..tables import (
+    comparison_curve_rows,
+    comparison_rows,
+    table_csv_bytes,
+)
+from . import figures, guide
 from .data_source import Matrix
 from .widgets import remember
 
@@ -27,9 +33,13 @@ def factor_names(k: int) -> list[str]:
     return [f"factor {i + 1}" for i in range(k)]
 
 
-def chart(fig: go.Figure, key: str | None = None) -> None:
-    """Draw a figure full width, with a caption when it was block-averaged."""
+def chart(fig: go.Figure, key: str | None = None, note: str | None = None) -> None:
+    """Draw a figure full width, with a caption when it was block-averaged, and
+    with ``note`` (a figure of :data:`nmf_core.lessons.FIGURE_NOTES`) its
+    "what to look at" line."""
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
+    if note is not None:
+        guide.figure_caption(note)
     meta = fig.layout.meta or {}
     block = meta.get("block", [1, 1]) if isinstance(meta, dict) else [1, 1]
     if list(block) != [1, 1]:
@@ -71,15 +81,15 @@ def result_heatmaps(matrix: Matrix, result: NMFResult, *, key: str = "heatmaps")
                                   col_labels=matrix.col_labels)
     left, right = st.columns(2)
     with left:
-        chart(figs["X"], key=f"{key}_X")
+        chart(figs["X"], key=f"{key}_X", note="X")
     with right:
-        chart(figs["AS"], key=f"{key}_AS")
-    chart(figs["residual"], key=f"{key}_residual")
+        chart(figs["AS"], key=f"{key}_AS", note="AS")
+    chart(figs["residual"], key=f"{key}_residual", note="residual")
     left, right = st.columns([1, 2])
     with left:
-        chart(figs["A"], key=f"{key}_A")
+        chart(figs["A"], key=f"{key}_A", note="A")
     with right:
-        chart(figs["S"], key=f"{key}_S")
+        chart(figs["S"], key=f"{key}_S", note="S")
 
 
 def convergence_chart(result: NMFResult, *, key: str = "log_y",
@@ -89,28 +99,70 @@ def convergence_chart(result: NMFResult, *, key: str = "log_y",
     log_y = st.toggle("Log scale", key=key, bind="query-params",
                       help="Show the relative error on a logarithmic axis")
     remember(key, log_y, False)
-    chart(figures.convergence_figure(result, log_y=log_y, title=title), key=f"{key}_chart")
+    chart(figures.convergence_figure(result, log_y=log_y, title=title), key=f"{key}_chart",
+          note="convergence")
 
 
 def download_files(matrix: Matrix, result: NMFResult) -> dict[str, Callable[[], bytes]]:
     """File name → a function making that CSV (run only when the user clicks),
-    labels kept and neutralised against formula injection by ``to_csv_bytes``."""
+    labels kept and neutralised against formula injection by ``to_csv_bytes``;
+    errors.csv holds every restart's error curve."""
     names = factor_names(result.A.shape[1])
     return {
         "A.csv": lambda: to_csv_bytes(result.A, matrix.row_labels, names),
         "S.csv": lambda: to_csv_bytes(result.S, names, matrix.col_labels),
         "AS.csv": lambda: to_csv_bytes(result.approximation, matrix.row_labels,
                                        matrix.col_labels),
+        "errors.csv": lambda: errors_csv(result),
     }
 
 
-def downloads(matrix: Matrix, result: NMFResult) -> None:
-    """Download buttons for A, S and AS as CSV."""
-    columns = st.columns(3)
-    for column, (name, make) in zip(columns, download_files(matrix, result).items(),
-                                    strict=True):
-        column.download_button(f"Download {name}", data=make, file_name=name, mime="text/csv",
+def bundle_zip(matrix: Matrix, result: NMFResult) -> tuple[str, bytes]:
+    """The results bundle of :mod:`nmf_core.bundle` (the CLI's ``--out`` files) as a zip,
+    named after the data it was computed from."""
+    from ..bundle import bundle_files, zip_bundle
+    from ..importing import LoadedMatrix
+
+    loaded = LoadedMatrix(values=matrix.X, row_labels=matrix.row_labels,
+                          col_labels=matrix.col_labels, label_header=matrix.label_header,
+                          column_scale=matrix.column_scale, sha256=matrix.sha256)
+    files = bundle_files(result, loaded, source=matrix.spec or matrix.name,
+                         import_settings=matrix.import_settings or {})
+    name = bundle_name(matrix)
+    return name, zip_bundle(files, folder=name.removesuffix(".zip"))
+
+
+def bundle_name(matrix: Matrix) -> str:
+    """``<data>_nmf_results.zip``, after the file (or data set) the results are for."""
+    source = matrix.spec or matrix.name
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in source.rsplit(".", 1)[0])
+    return f"{stem[:60]}_nmf_results.zip"
+
+
+MIME_TYPES = {"csv": "text/csv", "json": "application/json"}
+
+
+def download_buttons(files: Mapping[str, Callable[[], bytes]], container=None) -> None:
+    """One download button per file (name → a function making its bytes, run
+    only when clicked), side by side; keys ``download_<name>``."""
+    container = st if container is None else container
+    columns = container.columns(len(files))
+    for column, (name, make) in zip(columns, files.items(), strict=True):
+        column.download_button(f"Download {name}", data=make, file_name=name,
+                               mime=MIME_TYPES[name.rsplit(".", 1)[-1]],
                                key=f"download_{name}", on_click="ignore", width="stretch")
+
+
+def downloads(matrix: Matrix, result: NMFResult) -> None:
+    """Download buttons for A, S and AS as CSV, the error curves, and all results as one
+    zip (the CLI's --out bundle)."""
+    download_buttons(download_files(matrix, result))
+    st.download_button("Download all (zip)", data=lambda: bundle_zip(matrix, result)[1],
+                       file_name=bundle_name(matrix), mime="application/zip",
+                       key="download_all", on_click="ignore",
+                       help="A, S, AS, errors.csv (every restart) and settings.json (version, "
+                            "every setting, seed, import settings, the input's SHA-256): the "
+                            "same files as the CLI's --out")
 
 
 def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
@@ -127,9 +179,11 @@ def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
             st.code(cli_command(matrix.spec, result.params), language="bash")
         else:
             missing = matrix.mask is not None  # blank cells fitted around, as here
-            st.code(python_code(matrix.name, result.params, csv=True, missing=missing),
-                    language="python")
-            st.code(cli_command(matrix.name, result.params, missing=missing), language="bash")
+            settings = matrix.import_settings or {}  # load_csv's kwargs, the CLI's flags
+            st.code(python_code(matrix.name, result.params, csv=True, missing=missing,
+                                import_settings=settings), language="python")
+            st.code(cli_command(matrix.name, result.params, missing=missing,
+                                import_settings=settings), language="bash")
             st.caption("With your CSV saved under that name in the current folder.")
 
 
@@ -141,30 +195,19 @@ def comparison_charts(results: dict[str, NMFResult], *, key: str = "compare") ->
     left, right = st.columns(2)
     with left:
         chart(figures.comparison_figure(results, x_axis="iteration", log_y=log_y),
-              key=f"{key}_by_iteration")
+              key=f"{key}_by_iteration", note="by_iteration")
     with right:
         chart(figures.comparison_figure(results, x_axis="time", log_y=log_y),
-              key=f"{key}_by_time")
+              key=f"{key}_by_time", note="by_time")
         st.caption("Each point sits at the moment the solver finished that iteration, "
                    "counted from the start of the call (initialization included). All "
                    "restarts run together as one batch, so more restarts slow every curve.")
 
 
 def comparison_table(results: dict[str, NMFResult]) -> None:
-    """Final error, time, iterations and diverged restarts per method."""
-    rows = [{
-        "method": name,
-        "final relative error": result.rel_error,
-        "time (s)": result.elapsed_s,
-        "iterations": result.n_iter,
-        "best restart": result.best_run + 1,
-        "loss": str(result.loss),
-        "objective": None if result.objective is None else float(result.objective[-1]),
-        "sparseness A": None if result.sparseness is None else result.sparseness["A"],
-        "sparseness S": None if result.sparseness is None else result.sparseness["S"],
-        "diverged restarts": f"{result.n_diverged} of {len(result.diverged)}",
-        "how it ended": result.message,
-    } for name, result in results.items()]
+    """Final error, time, iterations and diverged restarts per method, and
+    downloads of the table and of every method's curve."""
+    rows = comparison_rows(results)
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
         "final relative error": st.column_config.NumberColumn(format="%.4g"),
         "time (s)": st.column_config.NumberColumn(format="%.3f"),
@@ -174,6 +217,10 @@ def comparison_table(results: dict[str, NMFResult]) -> None:
             "Hoyer's sparseness of A's columns: 0 flat, 1 a single non-zero")),
         "sparseness S": st.column_config.NumberColumn(format="%.3f", help=(
             "Hoyer's sparseness of S's rows")),
+    })
+    download_buttons({
+        "compare.csv": lambda: table_csv_bytes(rows),
+        "compare_curves.csv": lambda: table_csv_bytes(comparison_curve_rows(results)),
     })
 
 
@@ -188,8 +235,8 @@ def variant_summary(matrix: Matrix, *, A, S, rel_error: float, curve: go.Figure,
                  help=f"Negative entries in A and S, of {A.size + S.size:,}; NMF allows none")
     chart(figures.heatmap(AS, "AS", row_labels=matrix.row_labels, col_labels=matrix.col_labels,
                           zrange=figures.value_range(matrix.X, AS), height=300),
-          key=f"{key}_AS")
-    chart(curve, key=f"{key}_curve")
+          key=f"{key}_AS", note="variant_AS")
+    chart(curve, key=f"{key}_curve", note="variant_curve")
 
 
 def recovery_table(A_true, found: dict[str, object], factor_word: str = "factor") -> None:

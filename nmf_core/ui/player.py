@@ -169,11 +169,11 @@ def _step_figures(matrix: Matrix, result: NMFResult, index: int, t: int, log_y: 
     left, right = st.columns(2)
     with left:
         chart(figures.marked_curve_figure(result.errors, t, log_y=log_y, height=FIGURE_HEIGHT),
-              key="player_curve")
+              key="player_curve", note="player_curve")
     with right:
-        chart(AS, key="player_AS")
+        chart(AS, key="player_AS", note="player_AS")
     left, right = st.columns([1, 2])
     with left:
-        chart(A, key="player_A")
+        chart(A, key="player_A", note="player_A")
     with right:
-        chart(S, key="player_S")
+        chart(S, key="player_S", note="player_S")

@@ -25,6 +25,7 @@ DATA = Param("data", str, "films", "Built-in synthetic films with planted genre 
 AUTO_KS = (1, 2, 3, 4, 5, 6, 8, 12)  # the page's k grid for "auto" (kept small: it is live)
 AUTO_REGS = (0.02, 0.05, 0.1, 0.2)
 AUTO_FOLDS = 2
+AUTO_MAX_RATINGS = 200_000  # above this the live page fits the chosen k instead
 SEED = 0
 LABELS = {"data": "Ratings", "users": "Users", "films": "Films", "density": "Density",
           "noise": "Noise (stars)", "genres": "Genres (planted k)", "seed": "Data seed",
@@ -78,6 +79,14 @@ def model_controls() -> dict[str, Any]:
 
 def run(ratings, data_key: tuple, values: dict[str, Any]) -> tuple[Recommender, dict]:
     """The fitted model and its held-out figures, cached by data and settings."""
+    if values["auto"] and ratings.n_ratings > AUTO_MAX_RATINGS:
+        st.warning(f"{ratings.n_ratings:,} ratings are too many to cross-validate "
+                   f"{len(AUTO_KS) * len(AUTO_REGS) * AUTO_FOLDS} fits live (at most "
+                   f"{AUTO_MAX_RATINGS:,}); fitted at k = {RECOMMEND_PARAMS['k'].default} "
+                   f"instead. The CLI's --k auto has no such limit.",
+                   icon=":material/timer:")
+        values = {**values, "auto": False, "k": RECOMMEND_PARAMS["k"].default,
+                  "reg": RECOMMEND_PARAMS["reg"].default}
     k = "auto" if values["auto"] else values["k"]
     key = (data_key, k, values.get("reg"), values["biased"], values["test_fraction"], SEED,
            AUTO_KS, AUTO_REGS, AUTO_FOLDS)
@@ -132,18 +141,35 @@ def error_view(model: Recommender, scores: dict) -> None:
                f"precision@{scores['top_n']} {scores['precision_at_n']:.3f} and recall@"
                f"{scores['top_n']} {scores['recall_at_n']:.3f} (a held-out rating ≥ "
                f"{scores['relevant_from']:g} counts as liked).")
-    chart(error_bars_figure(model, scores), key="rec_errors")
+    chart(error_bars_figure(model, scores), key="rec_errors", note="rec_errors")
     if model.scan is not None:
         left, right = st.columns(2)
         with left:
             fig = figures.k_scan_figure(model.scan)
             fig.update_layout(title="Held-out RMSE against k (best λ)")
             fig.update_yaxes(title="RMSE")
-            chart(fig, key="rec_k_curve")
+            chart(fig, key="rec_k_curve", note="rec_k_curve")
         with right:
-            chart(reg_curve_figure(model), key="rec_reg_curve")
+            chart(reg_curve_figure(model), key="rec_reg_curve", note="rec_reg_curve")
     else:
         st.caption("Turn on “Choose k and λ by cross-validation” for the k and λ curves.")
+
+
+def top_n_markdown(model: Recommender, top: list[dict]) -> str:
+    """The top-N list as numbered markdown lines: item, predicted stars, factor and
+    that factor's top items."""
+    lines = []
+    for rank, entry in enumerate(top, start=1):
+        why = ("no factor (baseline only)" if entry["factor"] is None else
+               f"factor {entry['factor']}: " + ", ".join(model.top_items(entry["factor"], 3)))
+        lines.append(f"{rank}. **{_escaped(entry['item'])}** — {entry['score']:.2f} ★ "
+                     f"({_escaped(why)})")
+    return "\n".join(lines) or "Nothing left to recommend: this user rated every item."
+
+
+def _escaped(text: str) -> str:
+    """Text shown as itself in markdown (ids may hold *, _, # or brackets)."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~$" else c for c in str(text))
 
 
 def user_view(model: Recommender) -> None:
@@ -174,13 +200,9 @@ def user_view(model: Recommender) -> None:
         st.dataframe([{"item": train.item_ids[train.items[t]], "rating": train.values[t]}
                       for t in mine], hide_index=True, width="stretch", height=360)
     with right:
-        st.markdown(f"**Top {len(top)} recommendations** (items they have not rated)")
-        st.dataframe([{"rank": r, "item": e["item"], "predicted": round(e["score"], 2),
-                       "factor": "—" if e["factor"] is None else f"factor {e['factor']}",
-                       "that factor's top items": "" if e["factor"] is None else
-                       ", ".join(model.top_items(e["factor"], 3))}
-                      for r, e in enumerate(top, start=1)],
-                     hide_index=True, width="stretch", key="rec_top")
+        st.markdown(f"**Top {len(top)} recommendations** (items they have not rated), "
+                    "each with the factor contributing most to it")
+        st.markdown(top_n_markdown(model, top))
     factors = sorted({e["factor"] for e in top if e["factor"] is not None})
     if factors:
         st.markdown("**The factors behind these recommendations**: each factor's "
