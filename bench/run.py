@@ -2,7 +2,7 @@
 
 Options: ``--quick`` (CI smoke: short caps, 1–2 minutes), ``--repeats N`` (timed runs per
 figure, default 5; medians are reported), ``--cases factory,digits,synthetic``,
-``--sections ttt,periter,docs,app,memory,recommend``, ``--output PATH`` (``-`` for none).
+``--sections ttt,periter,docs,app,memory,recommend,losses``, ``--output PATH`` (``-`` for none).
 """
 
 from __future__ import annotations
@@ -13,13 +13,23 @@ import sys
 import time
 from pathlib import Path
 
-from . import app_latency, cases, documents, machine, memory, periter, recommend, target
+from . import (
+    app_latency,
+    cases,
+    documents,
+    losses,
+    machine,
+    memory,
+    periter,
+    recommend,
+    target,
+)
 from .table import NOT_REACHED, SKIPPED, Row, markdown
 from .timing import MIN_REPEATS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend")
+SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "losses")
 TTT_RATIO_TARGET = 0.5  # hals time to target ≤ 0.5 × sklearn cd
 FLOOR_RATIO_TARGET = 1.3  # hals per iteration ≤ 1.3 × floor, on 2000×1000
 TRACKING_TARGET_PCT = 10.0
@@ -174,6 +184,9 @@ def run(argv=None) -> tuple[str, list[Row]]:
     if "recommend" in args.sections:
         _log("recommend")
         rows += recommend.recommend_rows(args.repeats, args.quick)
+    if "losses" in args.sections:
+        _log("losses and penalties")
+        rows += losses.loss_rows(args.repeats, args.quick)
     noise_after = periter.matmul_floor(2000, 1000, 20, args.repeats)
     load_after = os.getloadavg()[0]
     elapsed = time.perf_counter() - started
