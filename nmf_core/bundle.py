@@ -105,14 +105,23 @@ def bundle_files(result, loaded, *, source: str,
     factors = tuple(f"factor {i + 1}" for i in range(result.A.shape[1]))
     rows, cols = loaded.row_labels, loaded.col_labels
     corner = getattr(loaded, "label_header", None) or ""
-    return {
+    files = {
         "A.csv": to_csv_bytes(result.A, rows, factors, corner=corner),
         "S.csv": to_csv_bytes(result.S, factors, cols),
         "AS.csv": to_csv_bytes(result.approximation, rows, cols, corner=corner),
         "errors.csv": errors_csv(result),
         "settings.json": settings_json(result, loaded, source=source,
                                        import_settings=import_settings),
-    }
+    } if isinstance(loaded.values, np.ndarray) else None
+    if files is None:  # a sparse X: A S would be n×m, so the bundle leaves it out
+        files = {
+            "A.csv": to_csv_bytes(result.A, rows, factors, corner=corner),
+            "S.csv": to_csv_bytes(result.S, factors, cols),
+            "errors.csv": errors_csv(result),
+            "settings.json": settings_json(result, loaded, source=source,
+                                           import_settings=import_settings),
+        }
+    return files
 
 
 def zip_bundle(files: dict[str, bytes], folder: str = "nmf_results") -> bytes:

@@ -12,11 +12,12 @@ import json
 import sys
 from pathlib import Path
 
-from . import cli_recommend
+from . import cli_recommend, cli_scale
 from .errors import CSVFormatError, NMFInputError
 from .importing import add_cli_flags, settings_from_cli
 from .params import PARAMS, RESULT_SETTINGS
 from .precision import DTYPES
+from .sparse.check import is_sparse
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -31,8 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     factor = sub.add_parser("factor", help="factor a CSV matrix X ≈ A S")
     factor.add_argument("file", help="CSV, .xlsx or .ods file of non-negative numbers "
-                        "(header/labels optional; - reads standard input), "
-                        "or a built-in data set: factory, swimmer, bars, "
+                        "(header/labels optional; - reads standard input), a sparse Matrix "
+                        "Market .mtx or scipy .npz file (recognised by content), triples with "
+                        "--triples, or a built-in data set: factory, swimmer, bars, "
                         "synthetic:n=100,m=80,k=5,noise=0.05,seed=0")
     for name in ("k", "method", *RESULT_SETTINGS, "max_seconds"):
         p = PARAMS[name]
@@ -55,9 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     factor.add_argument("--allow-negative-factors", dest="nonnegative", action="store_false",
                         help="do not project A and S onto >= 0 (unconstrained factorization)")
     add_cli_flags(factor)  # --missing, --header, --label-column, --drop, --scale, ...
-    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv, errors.csv "
-                        "and settings.json (written all or nothing)")
+    factor.add_argument("--triples", action="store_true",
+                        help="FILE holds (row, column, value[, ...]) lines, with or without a "
+                             "header; the ids become the labels (with --missing, cells not "
+                             "given are missing, else zeros)")
+    factor.add_argument("--out", type=Path, help="folder for A.csv, S.csv, AS.csv (not for "
+                        "sparse input, where it would be n×m), errors.csv and settings.json "
+                        "(written all or nothing)")
     factor.add_argument("--json", action="store_true", help="print one JSON object of the results")
+    cli_scale.add_arguments(factor)  # --scheduler, --workers, --memory-limit
     project = sub.add_parser("project", help="coefficients of new data on fixed factors (NNLS)")
     project.add_argument("file", help="CSV of new data: new rows (with --fixed S, the default), "
                          "or new columns (with --fixed A)")
@@ -75,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(source: str, settings: dict):
-    """A CSV or spreadsheet file (``-``: standard input), or a built-in data set named by
-    its spec (see nmf_core.data)."""
+def _load(source: str, settings: dict, triples: bool = False):
+    """A CSV, spreadsheet, Matrix Market or .npz file (``-``: standard input), triples,
+    or a built-in data set named by its spec (see nmf_core.data)."""
     from .csvio import LoadedMatrix
     from .data import GENERATORS, load_dataset
     from .importing import load_matrix
@@ -86,17 +94,25 @@ def _load(source: str, settings: dict):
         data = load_dataset(source)
         return LoadedMatrix(values=data.X, row_labels=data.row_labels,
                             col_labels=data.col_labels, mask=None)
+    if triples:
+        from .sparse.io import load_triples
+
+        return load_triples(source)
     return load_matrix(source, **settings)
 
 
 def run_factor(args) -> int:
     from .factorize import factorize
 
-    import_settings = settings_from_cli(args)
-    loaded = _load(args.file, import_settings)
     options = {name: getattr(args, name) for name in RESULT_SETTINGS if name != "nonnegative"}
     options = {name: value for name, value in options.items() if value is not None}
-    if args.missing:
+    if cli_scale.wanted(args):  # zarr, Parquet, HDF5: on dask
+        return cli_scale.run_factor(args, options, _write_stdout, _OutputError)
+    import_settings = settings_from_cli(args)
+    loaded = _load(args.file, import_settings, args.triples)
+    if args.missing and is_sparse(loaded.values):
+        options["missing"] = "unstored"
+    elif args.missing:
         options["mask"] = loaded.mask
     result = factorize(loaded.values, args.k, args.method or PARAMS["method"].default,
                        nonnegative=args.nonnegative, max_seconds=args.max_seconds,

@@ -108,6 +108,7 @@ _ASCII_SPACE = " \t\n\r\f\v"
 _DIGITS = re.compile(r"[0-9]+")
 _MAX_SHOWN = 40  # characters of a cell quoted in a message
 _SAMPLE_LINES = 100  # non-blank lines looked at to choose the delimiter
+_SAMPLE_CELLS = 1000  # cells of each of those lines counted as numeric or not
 FAST_PATH_MIN_CHARS = 1 << 15  # smaller files always take the cell-by-cell reader
 _FAST_TABLE_MAX_WIDTH = 2000  # wider bodies are parsed as one column of cells
 # Tokens that stand for a missing or logical value: data cells, never labels.
@@ -335,7 +336,7 @@ def _choose_delimiter(text: str, decimal: str = "auto") -> str:
             return (False, 0.0, 0.0, 0)
         width, agreeing = Counter(len(r) for r in records).most_common(1)[0]
         number = _number if delimiter == "," else _decimal_number
-        cells = [cell for r in records for cell in r]
+        cells = [cell for r in records for cell in r[:_SAMPLE_CELLS]]
         numeric = sum(number(cell) is not None for cell in cells) / len(cells)
         return (width > 1, agreeing / len(records), numeric, width)
 
@@ -630,6 +631,8 @@ def _auto_header(rows, label, data_cols, number, notes) -> bool:
             notes.append(f"the first row is a header: its first cell {_shown(corner)} is text "
                          "above the row labels")
             return True
+    if cell_kind(first[data_cols[0]], number) == "number":
+        return False  # a number first: a header then needs none (one-row files stay fast)
     kinds = [cell_kind(first[j], number) for j in data_cols]
     if "decorated" not in kinds and "text" in kinds and (
             kinds[0] == "text" or "number" not in kinds):
@@ -800,7 +803,7 @@ def _fast(text: str, delimiter: str, decimal: str, settings: dict, notes: list):
             or settings["label_column"] not in ("auto", None)):
         return None
     sample, (first_start, first_end) = _sample(text, delimiter)
-    if len(sample) < 2 or any(len(cells) != len(sample[0][0]) for cells, _ in sample):
+    if not sample or any(len(cells) != len(sample[0][0]) for cells, _ in sample):
         return None
     width = len(sample[0][0])
     notes = list(notes)
@@ -808,30 +811,29 @@ def _fast(text: str, delimiter: str, decimal: str, settings: dict, notes: list):
                                        settings, _number, notes)
     if label not in (None, 0) or data_cols != list(range(0 if label is None else 1, width)):
         return None
-    body = text[first_end:] if header else text[first_start:]
-    if '"' in body:
+    start = first_end if header else first_start
+    if text.find('"', start) != -1:
         return None
-    data = body.encode()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if label is None or _number(sample[-1][0][0]) is not None:  # numbers: no labels
-                if not data.isascii():
-                    return None
-                values = _read_numbers(data, delimiter, width)
+                values = _read_numbers(_Chunks(text, start, ascii_only=True), delimiter,
+                                       width)
                 if values is None:
                     return None
                 row_labels = None
                 if label == 0:
-                    row_labels = _first_column_text(data, delimiter)
+                    row_labels = _first_column_text(_Chunks(text, start), delimiter)
                     if not is_written_index(list(row_labels), sample[0][0][1:]):
                         return None
                     values = values[:, 1:]
             else:
-                values, row_labels = _read_labelled(data, delimiter, width)
+                # Bytes here: pandas reads a text column from a file object 2x slower.
+                values, row_labels = _read_labelled(text[start:].encode(), delimiter, width)
                 if values is None:
                     return None
-    except (ValueError, TypeError, IndexError, MemoryError, OverflowError):
+    except (ValueError, TypeError, IndexError, MemoryError, OverflowError, _NotPlain):
         return None
     except Exception:  # pandas' own parser errors
         return None
@@ -847,9 +849,39 @@ def _fast(text: str, delimiter: str, decimal: str, settings: dict, notes: list):
                         mask, label_header, tuple(notes))
 
 
-def _pandas_csv(data: bytes, delimiter: str, **options):
+class _NotPlain(Exception):
+    """The body holds what the fast path leaves to the careful reader."""
+
+
+class _Chunks:
+    """``text[start:]`` as a binary file pandas reads in pieces, so the body is never
+    copied whole (``ascii_only``: a non-ASCII character stops the read)."""
+
+    def __init__(self, text: str, start: int, ascii_only: bool = False):
+        self.text, self.position, self.ascii_only = text, start, ascii_only
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self.text) if size is None or size < 0 else self.position + size
+        piece = self.text[self.position:end]
+        self.position += len(piece)
+        if self.ascii_only and not piece.isascii():
+            raise _NotPlain
+        return piece.encode()
+
+    def whole(self) -> bytes:
+        return self.read()
+
+    def __iter__(self):  # pandas checks for a file-like object by these two
+        return iter(())
+
+    def rewound(self) -> _Chunks:
+        return _Chunks(self.text, self.position, self.ascii_only)
+
+
+def _pandas_csv(data, delimiter: str, **options):
     import pandas as pd
-    return pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, na_filter=False,
+    source = data if isinstance(data, _Chunks) else io.BytesIO(data)
+    return pd.read_csv(source, sep=delimiter, header=None, na_filter=False,
                        skipinitialspace=True, engine="c", quoting=csv.QUOTE_NONE,
                        **options)
 
@@ -858,10 +890,20 @@ def _read_numbers(data: bytes, delimiter: str, width: int):
     """The (n, width) numbers of a quote-free ASCII body, or None if a row is not
     ``width`` plain numbers."""
     if width <= _FAST_TABLE_MAX_WIDTH:
-        frame = _pandas_csv(data, delimiter, dtype=np.float64)
-        return frame.to_numpy(np.float64) if frame.shape[1] == width else None
+        # In pieces, into one array sized by the line count: no concatenated copy.
+        text = data.text
+        at = data.position
+        bound = (text.count("\n", at) + text.count("\r", at) - text.count("\r\n", at)) + 1
+        values = np.empty((bound, width))
+        n = 0
+        for frame in _pandas_csv(data, delimiter, dtype=np.float64, chunksize=1 << 18):
+            if frame.shape[1] != width or n + len(frame) > bound:
+                return None
+            values[n:n + len(frame)] = frame.to_numpy(np.float64)
+            n += len(frame)
+        return values[:n] if n > bound // 2 else values[:n].copy()
     # Wide rows: one column of cells, after checking that every line has width cells.
-    flat = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    flat = data.whole().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     codes = np.frombuffer(flat, np.uint8)
     ends = np.flatnonzero(codes == 10)
     if not flat.endswith(b"\n"):
@@ -887,15 +929,19 @@ def _first_column_text(data: bytes, delimiter: str) -> tuple[str, ...]:
 
 def _read_labelled(data: bytes, delimiter: str, width: int):
     """Text labels in the first column and numbers in the rest, or (None, None)."""
-    from collections import defaultdict
     if width > _FAST_TABLE_MAX_WIDTH:
         return None, None
-    frame = _pandas_csv(data, delimiter, dtype=defaultdict(lambda: np.float64, {0: object}))
+    # Every column named: a defaultdict loses its default after pandas' first chunk.
+    frame = _pandas_csv(data, delimiter,
+                        dtype={j: (object if j == 0 else np.float64) for j in range(width)})
     if frame.shape[1] != width:
         return None, None
-    labels = [str(cell).strip() for cell in frame[0].tolist()]
-    if any(_number(label) is not None for label in labels):
+    labels = frame[0].astype(str).str.strip()
+    # Only a label starting like a number (a digit, sign, point, inf or nan) can be one.
+    maybe = labels[labels.str[:1].isin(tuple("0123456789+-.iInN"))].tolist()
+    if any(_number(label) is not None for label in maybe):
         return None, None  # a number among the labels: the careful reader decides
+    labels = labels.tolist()
     values = frame.iloc[:, 1:].to_numpy(np.float64)
     return values, tuple(labels)
 

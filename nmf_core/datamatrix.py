@@ -147,7 +147,7 @@ class DenseMatrix(DataMatrix):
     def squared_residuals(self, W, H, products=None) -> np.ndarray:
         """From the Gram identity when X has more than ``GRAM_MIN_CELLS`` cells and no
         value falls below ``exact_below(dtype)``·‖X‖² (where its terms cancel; 1e-6 in
-        float64, 1e-2 in float32); else directly."""
+        float64, 1e-4 in float32); else directly."""
         if products is not None and self.X.size > GRAM_MIN_CELLS:
             HXt, HHt, WWt = products
             x_sq = self.squared_norm()
@@ -179,7 +179,15 @@ class DenseMatrix(DataMatrix):
 
 
 def as_data_matrix(X) -> DataMatrix:
-    """X as a DataMatrix: a DataMatrix as it is, an ndarray wrapped without a copy."""
+    """X as a DataMatrix: a DataMatrix as it is, an ndarray wrapped without a copy, a
+    scipy.sparse matrix as :class:`~nmf_core.sparse.matrix.SparseMatrix` (a canonical
+    float64 CSR; ``factorize`` checks it first with ``check_sparse``)."""
     if isinstance(X, DataMatrix):
         return X
+    from .sparse.check import is_sparse
+
+    if is_sparse(X):
+        from .sparse.matrix import SparseMatrix
+
+        return SparseMatrix(X)
     return DenseMatrix(np.asarray(X, dtype=np.float64))

@@ -17,8 +17,10 @@ from .objective import Objective, beta_of, hoyer_sparseness
 from .params import PARAMS, check_supported, validate_params
 from .precision import working_dtype
 from .result import NMFResult, Snapshots
-from .solvers import MASKED_METHODS, join_or, masked_squared_residuals, solver_class
+from .solvers import MASKED_METHODS, METHODS, SOLVERS, join_or, solver_class
 from .solvers.base import CutShort, deadline
+from .sparse.check import check_sparse, is_sparse
+from .sparse.masked import FilledMatrix, empty_note, observed_input
 
 DIVERGENCE_FACTOR = 1e6
 MAX_SNAPSHOTS = 200
@@ -72,7 +74,8 @@ def check_matrix(X, k: int | None = None) -> np.ndarray:
 
 
 def check_mask(mask, X: np.ndarray) -> np.ndarray:
-    """A boolean (n, m) matrix of observed cells, with every row and column observed somewhere."""
+    """A boolean (n, m) matrix of observed cells (rows or columns with none are allowed:
+    their factors are zero)."""
     M = np.asarray(mask)
     if M.shape != X.shape:
         raise MatrixError(f"mask must have X's shape {X.shape}; got {M.shape}")
@@ -80,12 +83,6 @@ def check_mask(mask, X: np.ndarray) -> np.ndarray:
         if not np.isin(M, (0, 1)).all():
             raise MatrixError("mask must hold only 0/1 or True/False")
         M = M.astype(bool)
-    for axis, name in ((1, "row"), (0, "column")):
-        empty = ~M.any(axis=axis)
-        if empty.any():
-            raise MatrixError(
-                f"{name} {int(np.argmax(empty)) + 1} has no observed cells; remove it or fill it"
-            )
     if not (X[M] > 0).any():
         raise MatrixError("X is all zeros on the observed cells: there is nothing to factor")
     return M
@@ -201,6 +198,7 @@ def factorize(
     max_seconds: float | None = None,
     snapshots: int = 0,
     mask=None,
+    missing: str = "zero",
     fixed_A: dict | None = None,
     fixed_S: dict | None = None,
     dtype=None,
@@ -221,6 +219,12 @@ def factorize(
     observed cells, fits only those cells (methods hals and mu); X's values
     elsewhere are ignored and ``rel_error`` is measured on observed cells.  A
     NumPy masked array X counts its masked cells as missing the same way.
+    ``missing="unstored"`` says a scipy.sparse X's stored entries are its observed
+    cells (explicit zeros included) and every other cell is missing; by default
+    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs cost
+    O(stored·k²) a step and never form an n×m array; rows and columns with no
+    observed cell get zero factors and are counted (``params["empty_rows"]``,
+    ``params["empty_cols"]``).
     ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
     A or rows of S fixed while the rest are fitted (methods hals and mu; see
     :mod:`nmf_core.fixed`).  ``dtype`` (float64 or float32; default: float32 for a
@@ -232,7 +236,7 @@ def factorize(
     also from several threads at once.
     """
     X, mask = check_arguments(X, mask, init, nonnegative, snapshots, callback)
-    dtype = working_dtype(dtype, X)
+    asked_dtype, dtype = dtype, working_dtype(dtype, X)
     started = time.perf_counter()
     arguments = locals()  # the keywords are the parameter table's names (tested)
     # None means "the table's default" for the keywords defaulting to None; k, method
@@ -246,7 +250,15 @@ def factorize(
     if custom_init:
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
-    if mask is not None:
+    if is_dask_array(X):
+        if params["loss"] != "frobenius" or Objective.from_settings(params, (1, 1)).penalised:
+            raise ParameterError("a dask X takes the Frobenius loss without penalty; "
+                                 "set loss='frobenius' and alpha_A=alpha_S=0")
+        return _factorize_dask(X, params, init, callback, snapshots,
+                               mask if missing != "unstored" else missing, started,
+                               fixed_A is not None or fixed_S is not None)
+    M = observed = None  # observed: the cells a masked run fits (ObservedEntries)
+    if mask is not None or missing == "unstored":
         if params["method"] not in MASKED_METHODS:
             raise ParameterError(
                 f"missing values need method {join_or(MASKED_METHODS)}; "
@@ -254,39 +266,63 @@ def factorize(
             )
         check_supported(solver_class(params["method"], masked=True), params,
                         "with missing values, method")
-        X = np.where(np.asarray(mask, dtype=bool), X, 0.0) if np.shape(mask) == np.shape(X) else X
-    X = check_matrix(X, k)
-    M = None if mask is None else check_mask(mask, X)
-    _check_zeros_for_loss(X, M, params["loss"])
-    fixed = check_fixed(fixed_A, fixed_S, X.shape, k, params["method"], M is not None,
+        observed, X = observed_input(X, mask, missing, k, check_matrix, check_mask)
+        if X is not None:
+            M = np.zeros(X.shape, bool)
+            M[observed.rows, observed.cols] = True
+    elif missing != "zero":
+        raise ParameterError(f"missing must be 'zero' or 'unstored'; got {missing!r}")
+    elif is_sparse(X):
+        if not solver_class(params["method"]).sparse:
+            takes = join_or(name for name, cls in SOLVERS.items() if cls.sparse)
+            raise ParameterError(
+                f"method {params['method']!r} does not take a sparse X; use {takes}, or "
+                "pass X.toarray() if n×m fits in memory")
+        X = check_sparse(X, k)
+        losses = getattr(solver_class(params["method"]), "sparse_losses", ("frobenius",))
+        if params["loss"] not in losses:
+            raise ParameterError(f"a sparse X takes loss {join_or(losses)} with method "
+                                 f"{params['method']!r}; got loss={params['loss']!r}")
+    else:
+        X = check_matrix(X, k)
+    if observed is None:
+        _check_zeros_for_loss(X, params["loss"])
+    shape = X.shape if observed is None else observed.shape
+    fixed = check_fixed(fixed_A, fixed_S, shape, k, params["method"], observed is not None,
                         params["nonnegative"])
-    data = as_data_matrix(X)  # from here on X is reached only through the seam
+    data = None if X is None else as_data_matrix(X)  # from here on X is reached via the seam
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
-    scale = data.max()
-    Xs = data.divided(scale)
+    scale = observed.max if observed is not None else data.max()
+    Xs = None if data is None else data.divided(scale)
+    observed = None if observed is None else observed.divided(scale)  # one copy kept
+    if dtype == np.float32 and observed is None and not isinstance(Xs, DenseMatrix):
+        if asked_dtype is not None:
+            raise ParameterError("dtype=float32 needs a dense X; a sparse X runs in float64")
+        dtype = np.dtype(np.float64)  # a float32 sparse X: its runs work in float64
     if dtype == np.float32:  # scaled in float64 first; A and S get √scale back at the end
         single = np.finfo(np.float32)
         if not float(single.tiny) <= scale <= float(single.max):
             raise ParameterError(
                 f"X's largest entry {scale:g} is outside float32's range ({single.tiny:.3g} "
                 f"to {single.max:.3g}), so float32 factors cannot hold it; use dtype=float64")
-        if not isinstance(Xs, DenseMatrix):
-            raise ParameterError("dtype=float32 needs a dense X")
-        Xs = DenseMatrix(Xs.dense().astype(np.float32))
+        if Xs is not None:  # masked runs keep float32 factors, their products in float64
+            Xs = DenseMatrix(Xs.dense().astype(np.float32))
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
     if custom_init:
-        W, H = _check_init(init, data, k, R, scale)
-    elif M is None:
+        W, H = _check_init(init, observed if data is None else data, k, R, scale)
+    elif observed is None:
         W, H = INITS[params["init"]](Xs, k, rngs)
-    else:  # start from X with missing cells at the observed mean (masked runs are dense)
+    elif M is not None:  # start from X with missing cells at the observed mean
         dense = Xs.dense()
         W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
+    else:  # the same, as an operator: nothing n×m is formed
+        W, H = INITS[params["init"]](FilledMatrix(observed), k, rngs)
     # The objective of X scaled to max 1: f = scale^β · f' (see nmf_core.objective).
-    objective = Objective.from_settings(params, data.shape).for_scaled(scale)
-    solver = solver_class(params["method"], masked=M is not None)(Xs, params, rngs, mask=M,
-                                                                  objective=objective)
+    objective = Objective.from_settings(params, shape).for_scaled(scale)
+    solver = solver_class(params["method"], masked=observed is not None)(
+        Xs, params, rngs, mask=observed, objective=objective)
     if fixed is not None:
         fixed.place(W, H, np.sqrt(scale))
         fixed.hold(solver)
@@ -295,16 +331,18 @@ def factorize(
     params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
     params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
     params["dtype"] = dtype.name
-    if M is None:
+    # measure(W, H) is the objective f' per restart; a masked solver's step returns
+    # its squared residual on the observed cells, f' = ½·that (Frobenius only).
+    if observed is None:
+        x_sq, half = Xs.squared_norm(), 1.0
+
         def measure(W, H):
             return objective.value(Xs, W, H)
     else:
-        Mf, dense = M.astype(float), Xs.dense()
+        x_sq, half = observed.x_sq, 0.5
 
         def measure(W, H):
-            return 0.5 * masked_squared_residuals(dense, W, H, Mf)
-
-    x_sq = Xs.squared_norm()
+            return 0.5 * observed.squared_residuals(W, H)
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
@@ -334,6 +372,8 @@ def factorize(
                 value = solver.step(W, H, t - 1)  # the objective f' per restart
                 if value is None:  # the solver had no cheap value (it is exact where small)
                     value = measure(W, H)
+                elif half != 1.0:
+                    value = half * value
             except CutShort:  # the cap passed inside the step: keep the iterate before it
                 np.copyto(W, W_prev)
                 np.copyto(H, H_prev)
@@ -382,21 +422,29 @@ def factorize(
     lengths = np.minimum(lengths, t + 1)
     if recorder:  # a run stopped early still ends its snapshots at its last iterate
         recorder.record(t, W, H, solver, last=True)
-    params["missing"] = 0 if M is None else int(M.size - np.count_nonzero(M))
+    params["missing"] = 0 if observed is None else observed.cells - observed.stored
+    if observed is not None:
+        params["empty_rows"] = int(observed.empty.sum())
+        params["empty_cols"] = int(observed.T.empty.sum())
     if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
         stop_reason = ""
     # f = scale^β · f', and f' = ‖X'‖² · curve² / 2
     with np.errstate(over="ignore"):
         units = float(x_sq / 2 * np.float64(scale) ** objective.beta)
-    return _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, recorder, broke, units)
+    return _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
+                   started, stop_reason, recorder, broke, units)
 
 
-def _check_zeros_for_loss(X, M, loss) -> None:
+def _check_zeros_for_loss(X, loss) -> None:
     """β ≤ 0 (Itakura–Saito and below) divides by X: refuse zeros, naming the first."""
     if beta_of(loss) > 0:
         return
-    zero = X == 0 if M is None else (X == 0) & M
+    if is_sparse(X):
+        if X.nnz < X.shape[0] * X.shape[1] or not (X.data > 0).all():
+            raise MatrixError(f"loss={loss!r} (β ≤ 0) needs X without zeros; this sparse X "
+                              "has unstored or stored zeros")
+        return
+    zero = X == 0
     if zero.any():
         i, j = np.argwhere(zero)[0]
         raise MatrixError(
@@ -405,17 +453,47 @@ def _check_zeros_for_loss(X, M, loss) -> None:
             f"frobenius, or add a small offset")
 
 
-def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, started, stop_reason,
-            recorder, broke=None, units=None):
+def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params, started,
+            stop_reason, recorder, broke=None, units=None):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
     best = int(candidates[np.argmin(final[candidates])])
     root = float(np.sqrt(scale))  # a Python float keeps float32 factors float32
     A, S = W[best].T * root, H[best] * root
-    rel_error = relative_error(Xs, W[best].T, H[best], M)
+    if observed is None:
+        rel_error = relative_error(Xs, W[best].T, H[best])
+    else:  # on the observed cells
+        sq = observed.squared_residuals(W[best : best + 1], H[best : best + 1])[0]
+        rel_error = float(np.sqrt(max(sq, 0.0) / observed.x_sq))
     success = bool((~diverged).any())
     truncated = bool(stop_reason) and success
+    message = outcome_message(params, success, stop_reason, diverged, best, lengths, broke)
+    note = "" if observed is None else empty_note(observed)
+    if note:
+        message += f"; {note}"
+    all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
+    big = np.finfo(np.float64).max  # an objective beyond the float range is clipped to max
+    with np.errstate(over="ignore", invalid="ignore"):
+        all_objectives = (None if units is None else
+                          tuple(np.minimum(c * c * units, big) for c in all_errors))
+    return NMFResult(
+        objective=None if all_objectives is None else all_objectives[best],
+        all_objectives=all_objectives,
+        sparseness={"A": hoyer_sparseness(A), "S": hoyer_sparseness(S.T)},
+        A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
+        errors=all_errors[best], all_errors=all_errors, best_run=best,
+        n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
+        diverged=diverged.copy(), params=params, success=success, truncated=truncated,
+        message=message, snapshots=recorder.result(best, root) if recorder else None,
+        times=clock[: lengths[best]].copy(),
+    )
+
+
+def outcome_message(params, success: bool, stop_reason: str, diverged, best: int, lengths,
+                    broke=None) -> str:
+    """The one line saying how a run ended (the numpy and the dask loops both use it)."""
+    R = len(diverged)
     if not success:
         message = (f"every restart diverged; showing the last finite iterate of restart "
                    f"{best + 1} ({divergence_advice(params)})")
@@ -433,22 +511,37 @@ def _finish(Xs, M, scale, W, H, curves, clock, lengths, diverged, params, starte
         names = ", ".join(f"{r + 1} (at iteration {broke[r]})" for r in which)
         message += (f"; restart{'s' if len(which) > 1 else ''} {names} stopped where "
                     "the arithmetic turned non-finite, keeping the last finite iterate")
-    all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
-    big = np.finfo(np.float64).max  # an objective beyond the float range is clipped to max
-    with np.errstate(over="ignore", invalid="ignore"):
-        all_objectives = (None if units is None else
-                          tuple(np.minimum(c * c * units, big) for c in all_errors))
-    return NMFResult(
-        objective=None if all_objectives is None else all_objectives[best],
-        all_objectives=all_objectives,
-        sparseness={"A": hoyer_sparseness(A), "S": hoyer_sparseness(S.T)},
-        A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
-        errors=all_errors[best], all_errors=all_errors, best_run=best,
-        n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
-        diverged=diverged.copy(), params=params, success=success, truncated=truncated,
-        message=message, snapshots=recorder.result(best, root) if recorder else None,
-        times=clock[: lengths[best]].copy(),
-    )
+    return message
+
+
+def is_dask_array(X) -> bool:
+    """True for a dask.array.Array, without importing dask when nothing has loaded it."""
+    import sys
+
+    array = sys.modules.get("dask.array")
+    return array is not None and isinstance(X, array.Array)
+
+
+def _factorize_dask(X, params, init, callback, snapshots, mask, started, fixed) -> NMFResult:
+    """A dask array X runs on nmf_core.scale: hals and mu, A kept on the workers, in
+    float64 whatever X's dtype."""
+    from .scale.run import factorize_dask
+
+    if "dask" not in solver_class(params["method"]).backends:
+        runs = join_or(m for m in METHODS if "dask" in solver_class(m).backends)
+        raise ParameterError(f"method {params['method']!r} needs X in memory (it samples or "
+                             f"solves whole columns); a dask X runs {runs}")
+    if mask is not None:
+        raise ParameterError("missing values (a mask, or missing='unstored') need X in "
+                             "memory; a dask X is factored without them")
+    if snapshots:
+        raise ParameterError("snapshots need X in memory; a dask X records none")
+    if fixed:
+        raise ParameterError("fixed_A and fixed_S need X in memory; a dask X fits every "
+                             "factor")
+    params["dtype"], params["fixed_A"], params["fixed_S"] = "float64", [], []
+    return factorize_dask(X, params, init=init, callback=callback, started=started,
+                          divergence_factor=DIVERGENCE_FACTOR)
 
 
 def divergence_advice(params: dict) -> str:

@@ -281,6 +281,16 @@ def _read_spreadsheet(raw, **kwargs):
     return read_spreadsheet(raw, **kwargs)
 
 
+def _sparse_kind(raw):
+    from .sparse.io import sparse_kind
+    return sparse_kind(raw)
+
+
+def _read_sparse(raw, **kwargs):  # Matrix Market or scipy .npz: see nmf_core.sparse.io
+    from .sparse.io import read_sparse_bytes
+    return read_sparse_bytes(raw)
+
+
 def _read_csv(raw, **kwargs):
     from .csvio import parse_csv_bytes
     return parse_csv_bytes(raw, **kwargs)
@@ -289,6 +299,7 @@ def _read_csv(raw, **kwargs):
 # Tried in order; the last (CSV text) takes everything, so insert new formats before it.
 FORMATS: list[Format] = [
     Format("spreadsheet", lambda raw: zip_kind(raw) in ("xlsx", "ods"), _read_spreadsheet),
+    Format("sparse", lambda raw: _sparse_kind(raw) is not None, _read_sparse),
     Format("csv", lambda raw: True, _read_csv),
 ]
 
@@ -338,6 +349,10 @@ def finish(loaded: LoadedMatrix, *, transpose: bool, scale: str, sha256: str) ->
     """Transpose and scale a loaded matrix (the settings every format shares)."""
     values, mask, notes = loaded.values, loaded.mask, list(loaded.notes)
     rows, cols = loaded.row_labels, loaded.col_labels
+    if not isinstance(values, np.ndarray):  # a sparse matrix: nmf_core.sparse.io
+        from .sparse.io import finish_sparse
+
+        return finish_sparse(loaded, transpose=transpose, scale=scale, sha256=sha256)
     if transpose:
         values = np.ascontiguousarray(values.T)
         mask = None if mask is None else np.ascontiguousarray(mask.T)

@@ -5,7 +5,7 @@ accuracy: relative errors are floored near 1e-7 (float32's eps is 6e-8), so a fi
 that reaches 1e-16 in float64 stops near 1e-7.  Each method's numerics follow the
 dtype (ALS's normal-equations threshold: cond(WWᵀ) ≤ 1e6 in float64, ≤ 1e3 in
 float32; the Gram-identity residual is trusted above 1e-6·‖X‖² in float64 and
-1e-2·‖X‖² in float32, and measured directly below).
+1e-4·‖X‖² in float32, its sums taken in float64, and measured directly below).
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from nmf_core import initialization
-from nmf_core.initialization import INITS, _gram_svd, _leading_svd
+from nmf_core.datamatrix import as_data_matrix
+from nmf_core.initialization import INITS
+from nmf_core.sparse import matrix
+from nmf_core.sparse.matrix import _gram_svd
 
 
 def _rngs(seed=0, R=2):
@@ -20,7 +22,7 @@ def _rngs(seed=0, R=2):
 ])
 @pytest.mark.parametrize("init", ["random", "nndsvd"])
 def test_sparse_init_equals_dense_init(shape, density, init, monkeypatch):
-    monkeypatch.setattr(initialization, "_DENSE_SVD_MAX_CELLS", 100_000)
+    monkeypatch.setattr(matrix, "DENSE_SVD_MAX_CELLS", 100_000)
     X = sp.random_array(shape, density=density, rng=1, format="csr")
     W_dense, H_dense = INITS[init](X.toarray(), 5, _rngs())
     W_sparse, H_sparse = INITS[init](X, 5, _rngs())
@@ -42,5 +44,6 @@ def test_gram_svd_gives_every_triplet_when_k_is_the_small_side():
     U, s, Vt = _gram_svd(X, 40)
     np.testing.assert_allclose(s, np.linalg.svd(X.toarray(), compute_uv=False), rtol=1e-8)
     np.testing.assert_allclose((U * s) @ Vt, X.toarray(), atol=1e-8)
-    U2, s2, Vt2 = _leading_svd(X, 40, np.random.default_rng(0))  # k = min(n, m): the Gram
+    # k = min(n, m): the Gram
+    U2, s2, Vt2 = as_data_matrix(X).leading_singular_triplets(40, np.random.default_rng(0))
     np.testing.assert_allclose(s2, s)

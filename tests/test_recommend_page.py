@@ -86,3 +86,10 @@ def test_too_many_ratings_for_live_cross_validation_fit_the_default_k(monkeypatc
     assert any("too many to cross-validate" in w.value for w in at.warning)
     assert metric(at, "k, λ") == "10, 0.05"
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_a_user_the_data_lacks_falls_back_to_the_first():
+    at = page(**SMALL, rec_auto="false", rec_k="2", rec_user="nobody")
+    assert_clean(at)
+    assert at.selectbox(key="rec_user").value == "user 1"
+    assert len(top_lines(at)) == 10

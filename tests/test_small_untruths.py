@@ -44,3 +44,20 @@ def test_the_unconstrained_caption_states_what_was_measured():
     assert "cut short after 9 of 200" in cut and "not its finished value" in cut
     better = unconstrained_fit_words(_run(0.05), _run(0.01))
     assert "here it does" in better
+
+
+def test_a_link_value_the_app_cannot_take_gets_a_notice_naming_it():
+    """Measured: /?niter=999999 ran with niter 2000 and said nothing; /?k=abc&method=foo
+    was ignored silently."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"niter": "999999", "k": "abc", "method": "foo", "seed": "7"})
+    at.run()
+    assert not at.exception
+    notices = [w.value for w in at.warning if w.value.startswith("The link's")]
+    assert any("niter='999999'" in n and "using 2000" in n for n in notices)
+    assert any("k='abc'" in n and "using 3" in n for n in notices)
+    assert any("method='foo'" in n and "one of als, rk, hals, mu" in n and "using hals" in n
+               for n in notices)
+    assert not any("seed" in n for n in notices)  # a valid value is taken silently
+    assert at.slider(key="niter").value == 2000 and at.selectbox(key="method").value == "hals"
+    assert at.query_params.get("niter") in (None, ["2000"], "2000")  # the value in effect

@@ -186,3 +186,55 @@ def test_triples_errors_and_limit():
         load_triples(io.BytesIO(b"1\t1\t2\n2\t1\t-1\n"))
     with pytest.raises(CSVFormatError, match="over the limit of 2 ratings"):
         load_triples(io.BytesIO(b"1 1 2\n2 1 1\n3 3 3\n"), max_stored=2)
+
+
+# ------------------------------------------------------------------ CLI and front door
+def _cli(argv, capsys):
+    from nmf_core.cli import main
+
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_factors_mtx_npz_and_triples(tmp_path, capsys):
+    import json
+
+    X = _matrix() + sp.random_array((30, 20), density=0.05, rng=9, format="csr")
+    (tmp_path / "x.mtx").write_bytes(_mtx(X))
+    (tmp_path / "x.npz").write_bytes(_npz(X))
+    for name in ("x.mtx", "x.npz"):
+        status, out, err = _cli(["factor", str(tmp_path / name), "--k", "2", "--niter", "20",
+                                 "--json"], capsys)
+        assert status == 0, err
+        assert json.loads(out)["method"] == "hals"
+    triples = tmp_path / "t.tsv"
+    triples.write_text("user\titem\trating\nann\tfilm1\t4\nbob\tfilm2\t5\nann\tfilm2\t1\n"
+                       "cy\tfilm1\t2\ncy\tfilm3\t3\n")
+    out_dir = tmp_path / "out"
+    status, out, err = _cli(["factor", str(triples), "--triples", "--missing", "--k", "1",
+                             "--niter", "10", "--out", str(out_dir)], capsys)
+    assert status == 0, err
+    assert "3×3" in out
+    assert (out_dir / "A.csv").read_text().splitlines()[1].startswith("ann,")
+    assert not (out_dir / "AS.csv").exists()  # n×m for a sparse X: left out
+    settings = json.loads((out_dir / "settings.json").read_text())
+    assert settings["params"]["missing"] == 4  # 9 cells, 5 observed
+
+
+def test_cli_bad_sparse_file_is_one_error_line(tmp_path, capsys):
+    bad = tmp_path / "bad.mtx"
+    bad.write_bytes(HEADER + b"2 2 1\n1 1 -3\n")
+    status, out, err = _cli(["factor", str(bad), "--k", "1"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "negative value" in err
+
+
+def test_front_door_reads_sparse_and_transposes_and_scales_without_densifying():
+    from nmf_core.importing import load_matrix
+
+    X = _matrix()
+    loaded = load_matrix(io.BytesIO(_npz(X)), transpose=True, scale="max")
+    assert isinstance(loaded.values, sp.csr_array) and loaded.values.shape == (20, 30)
+    column_max = loaded.values.max(axis=0).toarray().ravel()
+    np.testing.assert_allclose(column_max[column_max > 0], 1.0)
+    assert loaded.sha256 and any("Matrix Market" in n or ".npz" in n for n in loaded.notes)

@@ -98,3 +98,80 @@ def test_exact_fit_residual_does_not_cancel():
     W, H = A.T[None].copy(), S[None].copy()
     sq = ObservedHALS(data).step(W, H, 0)  # starting at the exact solution
     assert sq[0] < 1e-24
+
+
+# ------------------------------------------------------------------ through factorize
+def _ratings_like(seed=0, n=80, m=60, observed=0.3):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 3)) @ rng.random((3, m)) + 0.1
+    M = rng.random((n, m)) < observed
+    return X, M
+
+
+@pytest.mark.parametrize("method", ["hals", "mu"])
+@pytest.mark.parametrize("init", ["random", "nndsvd"])
+def test_unstored_missing_equals_the_dense_mask(method, init):
+    from nmf_core import factorize
+
+    X, M = _ratings_like()
+    stored = sp.csr_array(np.where(M, X, 0.0))
+    dense = factorize(X, 3, method, mask=M, niter=60, reinit=2, seed=4, init=init)
+    sparse = factorize(stored, 3, method, missing="unstored", niter=60, reinit=2, seed=4,
+                       init=init)
+    np.testing.assert_allclose(sparse.A, dense.A, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sparse.S, dense.S, rtol=1e-10, atol=1e-12)
+    assert sparse.rel_error == pytest.approx(dense.rel_error, rel=1e-10)
+    assert sparse.params["missing"] == dense.params["missing"] == M.size - M.sum()
+
+
+def test_explicit_zeros_are_observed_and_unstored_cells_missing():
+    from nmf_core import factorize
+
+    X, M = _ratings_like(seed=1)
+    values = np.where(M, X, 0.0)
+    values[0, 0], M[0, 0] = 0.0, True  # an observed zero
+    stored = sp.coo_array((values[M], np.nonzero(M)), shape=X.shape)
+    assert stored.nnz == M.sum()  # the zero is stored
+    dense = factorize(values, 3, mask=M, niter=30, seed=0)
+    sparse = factorize(stored, 3, missing="unstored", niter=30, seed=0)
+    np.testing.assert_allclose(sparse.A, dense.A, rtol=1e-10, atol=1e-12)
+
+
+def test_empty_rows_and_columns_are_allowed_zeroed_and_counted():
+    from nmf_core import factorize
+
+    X, M = _ratings_like(seed=2)
+    M[[5, 9]] = False
+    M[:, 3] = False
+    for given in ({"mask": M}, {"missing": "unstored"}):
+        Y = X if "mask" in given else sp.csr_array(np.where(M, X, 0.0))
+        result = factorize(Y, 3, niter=20, seed=0, **given)
+        assert result.params["empty_rows"] == 2 and result.params["empty_cols"] == 1
+        assert "2 rows and 1 column have no observed cell" in result.message
+        assert np.all(result.A[[5, 9]] == 0) and np.all(result.S[:, 3] == 0)
+        assert np.isfinite(result.rel_error)
+
+
+def test_bad_missing_requests_are_one_line_errors():
+    from nmf_core import factorize
+    from nmf_core.errors import ParameterError
+
+    X, M = _ratings_like()
+    with pytest.raises(ParameterError, match="needs a scipy.sparse X"):
+        factorize(X, 3, missing="unstored")
+    with pytest.raises(ParameterError, match="missing must be 'zero' or 'unstored'"):
+        factorize(X, 3, missing="blank")
+    with pytest.raises(ParameterError, match="missing values need method hals or mu"):
+        factorize(sp.csr_array(X), 3, "als", missing="unstored")
+
+
+def test_cost_estimates_count_stored_entries():
+    from nmf_core.budget import estimate_seconds
+
+    shape = (200_000, 20_000)
+    dense = estimate_seconds(shape, 10, "hals", 100, 1)
+    sparse = estimate_seconds(shape, 10, "hals", 100, 1, stored=2_000_000)
+    masked = estimate_seconds(shape, 10, "hals", 100, 1, masked=True, stored=2_000_000)
+    assert sparse < dense / 50 and masked < dense / 10
+    assert estimate_seconds(shape, 10, "mu", 100, 1, stored=4_000_000) > \
+        estimate_seconds(shape, 10, "mu", 100, 1, stored=2_000_000)

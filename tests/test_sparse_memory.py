@@ -50,3 +50,14 @@ def test_boundary_check_and_inits_allocate_nothing_n_by_m(X, step):
            "random": lambda: INITS["random"](X, K, rngs),
            "nndsvd": lambda: INITS["nndsvd"](X, K, rngs)}[step]
     assert _peak(run) <= _bound(X)
+
+
+@pytest.mark.parametrize("missing", ["zero", "unstored"])
+def test_factorize_allocates_nothing_n_by_m(X, missing):
+    from nmf_core import factorize
+
+    result = []
+    peak = _peak(lambda: result.append(
+        factorize(X, K, "hals", niter=2, reinit=R, seed=0, missing=missing)))
+    assert peak <= _bound(X)
+    assert result[0].A.shape == (N, K) and np.isfinite(result[0].rel_error)

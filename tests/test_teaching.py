@@ -191,11 +191,15 @@ def test_the_player_records_only_when_opened_and_steps_through_the_best_restart(
     at.button(key="player_back").click().run()
     at.button(key="player_back").click().run()
     assert shown_iteration(at) == 11
-    at.button(key="player_play").click().run()  # play advances one iterate per tick
-    assert_clean(at)
-    assert shown_iteration(at) == 12 and at.button(key="player_play").label == "Pause"
-    at.run()
-    assert shown_iteration(at) == 13
+    # Play is the browser's: one figure holds every frame, its slider names each frame
+    animation = figs["player_animation"]
+    names = [frame.name for frame in animation.frames]
+    assert names == [str(t) for t in range(31)]
+    assert [step["label"] for step in animation.layout.sliders[0].steps] == names
+    assert {b.label for b in animation.layout.updatemenus[0].buttons} == {"Play", "Pause"}
+    at.select_slider(key="player_speed").set_value(8).run()
+    assert charts(at)["player_animation"].layout.meta["frame_ms"] == 125
+    assert len(solver_calls) == 2  # the speed changes no run
 
 
 def test_a_link_can_open_the_player():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import FROBENIUS, Cost, Solver, check_deadline
-from .products import EXACT_BELOW, ZERO, gram
+from .products import ZERO, gram
 
 # A factor whose squared norm is below this (√ of the smallest normal float) counts as
 # zero: dividing by it could overflow (on data spanning 1e-300..1e300 a factor's norm
@@ -138,7 +138,9 @@ class HALS(Solver):
     name = "hals"
     settings = ("nonnegative", "alpha_A", "alpha_S", "l1_ratio")
     penalties = ("l1", "l2")
+    backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
     fixed_factors = True
+    sparse = True  # X only through the seam's products and residuals
     BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
     TOL = 0.1  # Gillis–Glineur: inner passes stop once one moves H by ≤ TOL × the first's
 
@@ -178,22 +180,31 @@ class HALS(Solver):
                   self.passes(k, m), self.tol, self.held_A)
         sq = o.from_squared_residuals(X.squared_residuals(W_new, H_new, (HXt, HHt, None)),
                                       W_new, H_new)
-        ok = np.ones(R, bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
+        ok = self._safeguard(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
         np.copyto(W, W_new, where=ok[:, None, None])
         np.copyto(H, H_new, where=ok[:, None, None])
+        return self.sq.copy()
+
+    def _safeguard(self, sq):
+        """Which restarts keep the new iterate (error not larger, or non-finite for the
+        guard to see); the kept errors, β and β̄ follow.  Shared with the dask step."""
+        ok = np.ones(len(sq), bool) if self.sq is None else ~(sq > self.sq) | ~np.isfinite(sq)
         self.sq = np.where(ok, sq, self.sq) if self.sq is not None else sq
         grown = np.minimum(self.beta_cap, self.beta * self.GROW)
         self.beta_cap = np.where(ok, np.minimum(1.0, self.beta_cap * self.GROW_CAP), self.beta)
         self.beta = np.where(ok, grown, self.beta / self.SHRINK)
-        return self.sq.copy()
+        return ok
 
     @classmethod
     def cost(cls, shape, k, settings):
+        from ..sparse.masked import product_flops
+
         n, m = shape
         passes = inner_passes(k, max(n, m))
-        return Cost(2 * passes * k * 4, 4 * n * m * k + 2 * passes * (n + m) * k * k)
+        return Cost(2 * passes * k * 4,
+                    product_flops(shape, k, settings) + 2 * passes * (n + m) * k * k)
 
 
 def masked_hals_rows(H, W, E, M, nonnegative: bool, held: tuple[int, ...] = ()) -> None:
@@ -216,30 +227,30 @@ def masked_hals_rows(H, W, E, M, nonnegative: bool, held: tuple[int, ...] = ()) 
             np.maximum(new, 0.0, out=new)
         E -= M * (w[:, :, None] * (new - H[:, r])[:, None, :])
         H[:, r] = new
-        check_deadline()
 
 
 class MaskedHALS(Solver):
-    """HALS restricted to observed cells: one E = M ∘ (X − AS) kept across both half-steps."""
+    """HALS on the observed cells only, at O(stored·k²) a step with no n×m array
+    (:class:`nmf_core.sparse.masked.ObservedHALS`; ``mask`` is the run's
+    :class:`~nmf_core.sparse.masked.ObservedEntries`, already scaled).  The iterates are
+    those of ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` with E = M ∘ (X − WᵀH)."""
 
     name = "hals"
     settings = ("nonnegative",)
     fixed_factors = True
     mask = True
+    sparse = True
 
-    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
-        self.X, self.M, self.nonnegative = X.dense(), mask.astype(float), settings["nonnegative"]
-        self.exact_below = EXACT_BELOW * X.squared_norm()
+    def __init__(self, X, settings, rngs, mask=None):
+        from ..sparse.masked import ObservedHALS
+
+        self.engine = ObservedHALS(mask, settings["nonnegative"])
 
     def step(self, W, H, t):
-        E = self.M * (self.X - W.transpose(0, 2, 1) @ H)
-        masked_hals_rows(H, W, E, self.M, self.nonnegative, self.held_S)
-        masked_hals_rows(W, H, E.transpose(0, 2, 1), self.M.T, self.nonnegative, self.held_A)
-        sq = np.einsum("rnm,rnm->r", E, E)
-        # E was updated in place, so small values carry its rounding: measure afresh.
-        return None if (sq < self.exact_below).any() else 0.5 * sq
+        return self.engine.step(W, H, t, self.held_S, self.held_A)
 
     @classmethod
     def cost(cls, shape, k, settings):
-        n, m = shape
-        return Cost(2 * k * 8, 2 * k * 6 * n * m + 4 * n * m * k)
+        from ..sparse.masked import observed_cost
+
+        return observed_cost(shape, k, settings)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..objective import EPSILON
 from .base import ANY_BETA, FROBENIUS, Cost, Solver, check_deadline
-from .products import gram, stacked_product
+from .products import gram
 
 _EPS64 = np.finfo(np.float64).eps
 PENALTY_SETTINGS = ("alpha_A", "alpha_S", "l1_ratio")
@@ -102,8 +102,10 @@ class MU(Solver):
     settings = PENALTY_SETTINGS
     losses = (ANY_BETA,)
     penalties = ("l1", "l2")
-    sparse_losses = ("frobenius", "kullback-leibler")
+    sparse_losses = ("frobenius", "kullback-leibler")  # a sparse X: β ∈ {2, 1}
+    backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
     fixed_factors = True
+    sparse = True  # X only through the seam's products and residuals
 
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.objective = X, objective
@@ -148,40 +150,34 @@ class MU(Solver):
 
     @classmethod
     def cost(cls, shape, k, settings):
+        from ..sparse.masked import product_flops
+
         n, m = shape
         if settings.get("loss", "frobenius") == "frobenius":
-            return Cost(20, 4 * n * m * k)
+            return Cost(20, product_flops(shape, k, settings))
         return Cost(40, 10 * n * m * k + 20 * n * m)  # three models, two products, powers
 
 
 class MaskedMU(Solver):
-    """Weighted multiplicative updates: ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))``, and the same for W."""
+    """Weighted multiplicative updates on the observed cells only,
+    ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))`` and the same for W, at O(stored·k²) a step
+    (:class:`nmf_core.sparse.masked.ObservedMU`; ``mask`` as for MaskedHALS)."""
 
     name = "mu"
     fixed_factors = True
     mask = True
+    sparse = True
 
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
-        self.M = mask.astype(float)
-        self.MX = self.M * X.dense()
+        from ..sparse.masked import ObservedMU
+
+        self.engine = ObservedMU(mask)
 
     def step(self, W, H, t):
-        M, MX = self.M, self.MX
-        eps = np.finfo(np.float64).eps
-        model = M * (W.transpose(0, 2, 1) @ H)
-        ratio = stacked_product(W, MX) / np.maximum(W @ model, eps)
-        if self.held_S:
-            ratio[:, list(self.held_S)] = 1.0
-        H *= ratio
-        check_deadline()
-        model = M * (W.transpose(0, 2, 1) @ H)
-        ratio = stacked_product(H, MX.T) / np.maximum(H @ model.transpose(0, 2, 1), eps)
-        if self.held_A:
-            ratio[:, list(self.held_A)] = 1.0
-        W *= ratio
-        return None
+        return self.engine.step(W, H, t, self.held_S, self.held_A)
 
     @classmethod
     def cost(cls, shape, k, settings):
-        n, m = shape
-        return Cost(30, 10 * n * m * k)
+        from ..sparse.masked import observed_cost
+
+        return observed_cost(shape, k, settings)

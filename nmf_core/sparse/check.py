@@ -43,6 +43,9 @@ def check_sparse(X, k: int | None = None, *, what: str = "X"):
         raise MatrixError(f"{what} is not a numeric sparse matrix ({exc})") from None
     csr.sum_duplicates()
     csr.sort_indices()
+    if max(n, m, csr.nnz) < 2**31 - 1 and csr.indices.dtype != np.int32:  # 4 bytes an index
+        csr = sp.csr_array((csr.data, csr.indices.astype(np.int32),
+                            csr.indptr.astype(np.int32)), shape=csr.shape)
     data = csr.data
     for bad, kind in ((~np.isfinite(data), "non-finite"), (data < 0, "negative")):
         if bad.any():

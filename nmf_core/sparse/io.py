@@ -20,8 +20,7 @@ import zipfile
 import numpy as np
 
 from ..errors import MatrixError, MatrixFileError, ParameterError
-from ..importing import DEFAULT_MAX_CELLS, MIB, LoadedMatrix
-from ..importing import read_bytes as _read_bytes
+from ..importing import DEFAULT_MAX_CELLS, MIB, LoadedMatrix, read_bytes
 from ..ratings import BYTES_PER_ENTRY as BYTES_PER_STORED
 from ..ratings import DEFAULT_MAX_ENTRIES as DEFAULT_MAX_STORED
 from ..ratings import load_ratings
@@ -78,6 +77,49 @@ def sparse_kind(head: bytes) -> str | None:
     return None
 
 
+def read_sparse_bytes(raw: bytes, *, max_stored: int = DEFAULT_MAX_STORED) -> LoadedMatrix:
+    """A Matrix Market or .npz file's bytes (the front door's reader, nmf_core.importing)."""
+    kind = sparse_kind(raw)
+    if kind == "mtx":
+        values = _read_matrix_market(raw, max_stored)
+    elif kind == "npz":
+        values = _read_npz(raw, max_stored)
+    else:
+        raise MatrixFileError("this file is neither Matrix Market (it would start with "
+                              "%%MatrixMarket) nor a scipy .npz sparse matrix")
+    return LoadedMatrix(values=values, notes=(f"read as {_KIND_NAMES[kind]}",))
+
+
+def finish_sparse(loaded: LoadedMatrix, *, transpose: bool, scale: str,
+                  sha256: str) -> LoadedMatrix:
+    """The front door's ``transpose`` and ``scale`` for a sparse X, without densifying
+    (unstored cells count as zeros in a column's mean)."""
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    X, notes = loaded.values, list(loaded.notes)
+    rows, cols = loaded.row_labels, loaded.col_labels
+    if transpose:
+        X = _checked(sp.csr_array(X.T), "the matrix")
+        rows, cols = cols, rows
+        notes.append("transposed: the file's columns are the rows of X")
+    column_scale = None
+    if scale != "none":
+        if scale == "max":
+            column_scale = X.max(axis=0).toarray().ravel()
+        else:
+            column_scale = np.asarray(X.sum(axis=0)).ravel() / X.shape[0]
+        column_scale = np.where(column_scale > 0, column_scale, 1.0)
+        X = sp.csr_array(X @ sp.diags_array(1.0 / column_scale))
+        notes.append(f"scaled: each column divided by its {scale}")
+    return dataclasses.replace(loaded, values=X, row_labels=rows, col_labels=cols,
+                               notes=tuple(notes), column_scale=column_scale, sha256=sha256)
+
+
+_KIND_NAMES = {"mtx": "Matrix Market", "npz": "a scipy .npz sparse matrix"}
+
+
 def load_sparse(source, *, max_stored: int = DEFAULT_MAX_STORED,
                 max_bytes: int | None = None) -> LoadedMatrix:
     """Read a Matrix Market or scipy .npz file (a path or binary file-like object).
@@ -92,16 +134,8 @@ def load_sparse(source, *, max_stored: int = DEFAULT_MAX_STORED,
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ParameterError(f"{name} must be a whole number >= 1; got {value!r}")
-    raw = _read_bytes(source, max_bytes_for(max_stored) if max_bytes is None else max_bytes)
-    kind = sparse_kind(raw[:1 << 16]) or sparse_kind(raw)
-    if kind == "mtx":
-        values = _read_matrix_market(raw, max_stored)
-    elif kind == "npz":
-        values = _read_npz(raw, max_stored)
-    else:
-        raise MatrixFileError("this file is neither Matrix Market (it would start with "
-                              "%%MatrixMarket) nor a scipy .npz sparse matrix")
-    return LoadedMatrix(values=values)
+    raw = read_bytes(source, max_bytes_for(max_stored) if max_bytes is None else max_bytes)
+    return read_sparse_bytes(raw, max_stored=max_stored)
 
 
 def _too_many(count: int, max_stored: int, what: str = "stored entries") -> MatrixFileError:

@@ -386,3 +386,84 @@ def k_scan_figure(scan, *, log_y: bool = False, true_k: int | None = None,
     fig.update_xaxes(dtick=1 if len(ks) <= 30 else None)
     fig.update_layout(meta={"best_k": best})
     return fig
+
+
+ANIMATION_CELLS = 4_000  # cells per heatmap per frame (block means above), so frames stay small
+ANIMATION_FRAMES = 60  # at most this many snapshots are sent as frames
+
+
+def animated_player(snaps, errors, *, x_range, row_labels=None, col_labels=None,
+                    frame_ms: int = 400, height: int = 620) -> go.Figure:
+    """The best restart's snapshots as one plotly figure that animates in the browser:
+    the error curve with the current iterate marked, AS, A and S, with plotly's own
+    slider and Play/Pause buttons.  Everything is sent once, so playing needs nothing
+    from the server; the slider's label and every panel's frame are the same iterate.
+    ``frame_ms`` is the time per frame (the page's speed control)."""
+    from plotly.subplots import make_subplots
+
+    iterations = [int(t) for t in snaps.iterations]
+    chosen = thin_indices(len(iterations), ANIMATION_FRAMES)
+    k = snaps.A.shape[2]
+    factors = [f"factor {j + 1}" for j in range(k)]
+    ranges = {"A": value_range(snaps.A), "S": value_range(snaps.S)}
+    errors = np.asarray(errors, dtype=float)
+
+    def traces(index):
+        t = iterations[index]
+        panels = (
+            heatmap(snaps.approximation(index), "AS", zrange=x_range, diverging=False,
+                    row_labels=row_labels, col_labels=col_labels, max_cells=ANIMATION_CELLS),
+            heatmap(snaps.A[index], "A", row_labels=row_labels, col_labels=factors,
+                    col_name="factor", zrange=ranges["A"], diverging=ranges["A"][0] < 0,
+                    max_cells=ANIMATION_CELLS),
+            heatmap(snaps.S[index], "S", row_labels=factors, col_labels=col_labels,
+                    row_name="factor", zrange=ranges["S"], diverging=ranges["S"][0] < 0,
+                    max_cells=ANIMATION_CELLS),
+        )
+        marker = go.Scatter(x=[t], y=[errors[min(t, len(errors) - 1)]], mode="markers",
+                            marker=dict(size=12, color=STEP_COLOUR), name="this iterate",
+                            hovertemplate="iteration %{x}<br>error %{y:.4g}<extra></extra>")
+        maps = []
+        for panel in panels:
+            trace = panel.data[0]
+            trace.update(showscale=False)
+            maps.append(trace)
+        return [marker, *maps]
+
+    fig = make_subplots(rows=2, cols=2, column_widths=[0.4, 0.6], vertical_spacing=0.12,
+                        subplot_titles=("Relative error", "AS", "A", "S"))
+    fig.add_trace(go.Scatter(x=np.arange(len(errors)), y=errors, mode="lines",
+                             line=dict(color="#7f7f7f", width=2), name="error",
+                             hoverinfo="skip"), row=1, col=1)
+    first = traces(int(chosen[0]))
+    for trace, (row, col) in zip(first, ((1, 1), (1, 2), (2, 1), (2, 2)), strict=True):
+        fig.add_trace(trace, row=row, col=col)
+    names = [str(iterations[int(i)]) for i in chosen]
+    fig.frames = [go.Frame(name=name, data=traces(int(i)), traces=[1, 2, 3, 4],
+                           layout=dict(title_text=f"Iteration {name}"))
+                  for name, i in zip(names, chosen, strict=True)]
+    frame = dict(duration=int(frame_ms), redraw=True)
+    fig.update_layout(
+        height=height, showlegend=False, title=dict(text=f"Iteration {names[0]}"),
+        margin=dict(l=10, r=10, t=60, b=10), plot_bgcolor="white",
+        meta={"frames": names, "frame_ms": int(frame_ms)},
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.08, xanchor="left",
+                          yanchor="top", showactive=False, buttons=[
+                              dict(label="Play", method="animate", args=[None, dict(
+                                  frame=frame, fromcurrent=True, mode="immediate",
+                                  transition=dict(duration=0))]),
+                              dict(label="Pause", method="animate", args=[[None], dict(
+                                  frame=dict(duration=0, redraw=False), mode="immediate",
+                                  transition=dict(duration=0))])])],
+        sliders=[dict(active=0, x=0.12, y=-0.04, len=0.88, pad=dict(t=30),
+                      currentvalue=dict(prefix="Iteration ", visible=True),
+                      steps=[dict(label=name, method="animate", args=[[name], dict(
+                          frame=dict(duration=0, redraw=True), mode="immediate",
+                          transition=dict(duration=0))]) for name in names])])
+    fig.update_yaxes(type="log" if (errors > 0).all() else "linear", row=1, col=1,
+                     exponentformat="power")
+    for axis in ("xaxis2", "xaxis3", "xaxis4"):
+        fig.layout[axis].update(showticklabels=False)
+    for axis in ("yaxis2", "yaxis3", "yaxis4"):
+        fig.layout[axis].update(autorange="reversed", showticklabels=False)
+    return fig

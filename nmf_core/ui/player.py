@@ -2,10 +2,11 @@
 
 The workbench's "Step through" toggle (bound to the URL as ``?player=true``)
 asks the solver to record up to :data:`SNAPSHOTS` iterates of the best restart
-(off otherwise, so ordinary runs pay nothing).  The iteration slider, the step
-buttons and the figures live in a fragment, so moving through the iterates
-reruns only the player.  Play makes that fragment rerun itself every
-:data:`PLAY_INTERVAL_S` seconds, advancing the slider one snapshot each time.
+(off otherwise, so ordinary runs pay nothing).  Play is plotly's own animation
+in the browser (:func:`figures.animated_player`): the frames are sent once, so a
+busy server cannot stop it, and its slider always names the frame shown; a speed
+control sets the time per frame.  Below it, the iteration slider and step buttons
+live in a fragment, so stepping reruns only the player.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from .widgets import BIND, remember
 
 PLAYER_KEY = "player"  # the toggle, and its URL parameter
 FRAME_KEY = "player_iteration"  # the iteration slider
-PLAYING_KEY = "_player_playing"
-TIMER_KEY = "_player_timer"  # whether the fragment was set to rerun itself this app run
+SPEED_KEY = "player_speed"
+SPEEDS = (1, 2, 3, 5, 8, 12)  # iterates per second
+DEFAULT_SPEED = 3
 SNAPSHOTS = MAX_SNAPSHOTS
-PLAY_INTERVAL_S = 0.4
 FIGURE_HEIGHT = 280
 
 
@@ -53,37 +54,28 @@ def step_through(matrix: Matrix, result: NMFResult, settings: dict[str, Any], *,
              "A, S and AS at each, with the step's position on the error curve.")
     remember(PLAYER_KEY, opened, False)
     if not opened:
-        st.session_state[PLAYING_KEY] = False
         return
     if result.snapshots is None:
         result = runs.run_factorization(matrix, {**settings, "snapshots": SNAPSHOTS})
     if result.snapshots is None or len(result.snapshots.iterations) < 2:
         st.info("There is only the starting point to show: raise niter.")
         return
-    iterations = [int(t) for t in result.snapshots.iterations]
-    playing = bool(st.session_state.get(PLAYING_KEY, False))
-    st.button("Pause" if playing else "Play", key="player_play",
-              icon=":material/pause:" if playing else ":material/play_arrow:",
-              on_click=_toggle_play, args=(iterations,),
-              help="Play the iterates one after another; moving the slider pauses.")
-    st.session_state[TIMER_KEY] = playing
-    view = st.fragment(_player_view, run_every=PLAY_INTERVAL_S if playing else None)
-    view(matrix, result, log_y)
-
-
-def _toggle_play(iterations: list[int]) -> None:
-    playing = not st.session_state.get(PLAYING_KEY, False)
-    if playing and st.session_state.get(FRAME_KEY) == iterations[-1]:
-        st.session_state[FRAME_KEY] = iterations[0]  # play again from the start
-    st.session_state[PLAYING_KEY] = playing
-
-
-def _pause() -> None:
-    st.session_state[PLAYING_KEY] = False
+    speed = st.select_slider("Speed (iterates per second)", options=SPEEDS,
+                             value=DEFAULT_SPEED, key=SPEED_KEY, bind=BIND,
+                             help="How fast Play moves through the recorded iterates")
+    remember(SPEED_KEY, speed, DEFAULT_SPEED)
+    # Play runs in the browser: every frame is sent once, so a busy server cannot stop it.
+    chart(figures.animated_player(result.snapshots, result.errors,
+                                  x_range=figures.value_range(matrix.X),
+                                  row_labels=matrix.row_labels, col_labels=matrix.col_labels,
+                                  frame_ms=int(1000 / speed)),
+          key="player_animation")
+    st.caption("Play animates in your browser; below, step through the iterates one by one "
+               "with what each step updated.")
+    st.fragment(_player_view)(matrix, result, log_y)
 
 
 def _step(iterations: list[int], by: int) -> None:
-    _pause()
     current = st.session_state.get(FRAME_KEY, iterations[0])
     index = iterations.index(current) if current in iterations else 0
     st.session_state[FRAME_KEY] = iterations[min(max(index + by, 0), len(iterations) - 1)]
@@ -94,23 +86,13 @@ def _player_view(matrix: Matrix, result: NMFResult, log_y: bool) -> None:
     iterations = [int(t) for t in snaps.iterations]
     if st.session_state.get(FRAME_KEY) not in iterations:
         st.session_state[FRAME_KEY] = iterations[0]
-    playing = bool(st.session_state.get(PLAYING_KEY, False))
-    if playing:
-        index = iterations.index(st.session_state[FRAME_KEY]) + 1
-        if index >= len(iterations):
-            st.session_state[PLAYING_KEY] = False
-            st.rerun()  # the whole page, to stop the fragment's timer
-        st.session_state[FRAME_KEY] = iterations[index]
-    elif st.session_state.get(TIMER_KEY):
-        st.session_state[TIMER_KEY] = False
-        st.rerun()  # paused from inside the player: stop the timer
 
     back, slider, forward = st.columns([1.3, 8, 1.3], vertical_alignment="bottom")
     back.button("Back", key="player_back", icon=":material/skip_previous:", help="One step back",
                 on_click=_step, args=(iterations, -1), width="stretch")
     forward.button("Next", key="player_next", icon=":material/skip_next:", help="One step on",
                    on_click=_step, args=(iterations, 1), width="stretch")
-    t = slider.select_slider("Iteration", options=iterations, key=FRAME_KEY, on_change=_pause,
+    t = slider.select_slider("Iteration", options=iterations, key=FRAME_KEY,
                              help="The recorded iterates of the best restart")
     index = iterations.index(t)
     spacing = iterations[-1] / max(1, len(iterations) - 1)

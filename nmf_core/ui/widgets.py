@@ -13,6 +13,7 @@ page's share link (:func:`link_query`), which holds exactly the settings in use.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -68,6 +69,8 @@ DATA_CONTROLS = {  # control key -> (generator, its setting)
     "bar_size": ("bars", "size"), "bar_images": ("bars", "n_images"),
     "bar_probability": ("bars", "probability"),
 }
+
+_LOG = logging.getLogger(__name__)
 
 
 def _data_control(key: str, generator: str, setting: str) -> Param:
@@ -204,7 +207,53 @@ def _slider_step(param: Param, low: float, high: float):
     return float(10 ** math.floor(math.log10((high - low) / 100))) if high > low else 0.01
 
 
-def param_widget(
+def param_widget(param: Param, *, key: str | None = None, **options) -> Any:
+    """One control for ``param`` (see :func:`_param_widget`).  When the link asked for a
+    value the control cannot take (not a value of its kind, or out of its range), a
+    notice names the setting, the value given and the value used, and the address is
+    set to the value in effect."""
+    key = key or param.name
+    given = st.query_params.get(key)
+    value = _param_widget(param, key=key, **options)
+    if given is not None and not _same(param, given, value):
+        shown = _url_text(value)
+        st.warning(f"The link's {key}={given!r} is not a possible value here "
+                   f"({_possible(param, options)}); using {shown}.",
+                   icon=":material/link_off:")
+        try:
+            st.query_params[key] = shown
+        except Exception:  # noqa: BLE001 - a bound widget's key may be Streamlit's to write
+            _LOG.debug("could not rewrite ?%s in the address", key)
+    return value
+
+
+def _same(param: Param, text: str, value: Any) -> bool:
+    """Whether the URL's ``text`` means ``value`` (``2000`` and ``2000.0`` alike)."""
+    if text == _url_text(value):
+        return True
+    try:
+        asked = _from_text(param, text)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if isinstance(value, bool) or param.choices is not None:
+        return asked == value
+    try:
+        return float(asked) == float(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _possible(param: Param, options: dict) -> str:
+    if param.choices is not None:
+        return "one of " + ", ".join(options.get("choices") or param.choices)
+    if param.kind is bool:
+        return "true or false"
+    top = param.slider_high if options.get("high") is None else min(options["high"],
+                                                                    param.slider_high)
+    return f"{param.kind.__name__} from {param.slider_low:,} to {param.kind(top):,}"
+
+
+def _param_widget(
     param: Param,
     *,
     key: str | None = None,

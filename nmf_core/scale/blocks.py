@@ -1,0 +1,138 @@
+"""The numpy kernels the workers run, one row block of X at a time.
+
+A block holds rows ``offset : offset + n_b`` of X (n_b, m) and the matching columns of
+``W`` = Aᵀ for every restart, ``W_b`` (R, k, n_b).  The kernels reuse the in-memory
+solvers' own functions (``hals_rows``, ``mu_rows``, ``stacked_product``, ``gram``), so a
+block does exactly what the numpy solver does to those columns: the HALS and MU updates
+of A act on each row of A independently, given the small products H Xᵀ's block, H Hᵀ.
+Only the sums over blocks (W X and W Wᵀ, k×m and k×k per restart) and the Gillis–Glineur
+pass count, which depends on the whole of A, are formed across blocks.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from ..solvers import HALS, gram, hals_rows, mu_rows, stacked_product
+
+
+def scaled(X_b, scale: float) -> np.ndarray:
+    """The block as the solvers see it: float64, divided by X's maximum."""
+    return np.asarray(X_b, dtype=np.float64) / scale
+
+
+def check_block(X_b, offset: int) -> dict:
+    """What factorize's input check needs from one block: its max, sum and sum of squares
+    (for the scale, mean and ‖X‖²), and the first bad value with its 1-based place."""
+    X_b = np.asarray(X_b, dtype=np.float64)
+    out = {"max": 0.0, "sum": 0.0, "squares": 0.0, "nonfinite": 0, "negative": 0,
+           "first_nonfinite": None, "first_negative": None}
+    if X_b.size == 0:
+        return out
+    bad = ~np.isfinite(X_b)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        out.update(nonfinite=int(bad.sum()), first_nonfinite=(offset + i + 1, j + 1,
+                                                              float(X_b[i, j])))
+        return out
+    negative = X_b < 0
+    if negative.any():
+        i, j = np.argwhere(negative)[0]
+        out.update(negative=int(negative.sum()), first_negative=(offset + i + 1, j + 1,
+                                                                 float(X_b[i, j])))
+    top = float(X_b.max())
+    out["max"] = top
+    if top > 0:  # sums of X/top: no overflow for entries up to 1e300
+        ratio = X_b / top
+        out["sum"], out["squares"] = float(ratio.sum()), float(np.vdot(ratio, ratio))
+    return out
+
+
+def random_block(seeds, offset: int, rows: int, k: int, spread: float) -> np.ndarray:
+    """Columns ``offset : offset + rows`` of random_init's W: restart r's A is drawn as
+    ``spread · rng.random((n, k))``, whose row i comes from draws i·k … i·k + k − 1 of its
+    generator, so the block skips ``offset · k`` draws (PCG64.advance) and makes its rows."""
+    W = np.empty((len(seeds), k, rows))
+    for r, seed in enumerate(seeds):
+        bits = np.random.default_rng(seed).bit_generator
+        bits.advance(offset * k)
+        W[r] = spread * np.random.Generator(bits).random((rows, k)).T
+    return W
+
+
+def slice_restart(W_b, r: int) -> np.ndarray:
+    return W_b[r:r + 1].copy()
+
+
+def extrapolated(W_b, W0_b, beta, nonnegative: bool) -> np.ndarray:
+    """HALS's extrapolated start ``max(0, W + β (W − W₀))`` on the block (HALS's own code)."""
+    if W0_b is None:
+        return W_b.copy()
+    state = types.SimpleNamespace(beta=beta, nonnegative=nonnegative)
+    return HALS._extrapolated(state, W_b, W0_b)
+
+
+def left_products(X_b, scale, W_b, with_gram: bool):
+    """The block's share of W X (R, k, m) and, if asked, of W Wᵀ (R, k, k)."""
+    WX = stacked_product(W_b, scaled(X_b, scale))
+    return WX, (gram(W_b) if with_gram else None)
+
+
+def hals_pass_moves(X_b, scale, H, HHt, W_b, passes: int, tol: float, nonnegative: bool):
+    """H Xᵀ's block, and the squared move of each of the first ``passes − 1`` HALS passes
+    on W's block (the last pass's move is never needed).  Summed over blocks, the moves
+    give the pass count numpy's Gillis–Glineur rule picks for the whole of A."""
+    HXt = stacked_product(H, scaled(X_b, scale).T)
+    state, moves = W_b.copy(), []
+    for _ in range(passes - 1):
+        before = state.copy()
+        hals_rows(state, HXt, HHt, nonnegative, 1, tol)
+        before -= state
+        moves.append(float(np.vdot(before, before)))
+    return HXt, moves
+
+
+def hals_passes(W_b, HXt, HHt, passes: int, tol: float, nonnegative: bool):
+    """W's block after ``passes`` HALS passes, and its share of ⟨W, H Xᵀ⟩ and W Wᵀ."""
+    state = W_b.copy()
+    for _ in range(passes):
+        hals_rows(state, HXt, HHt, nonnegative, 1, tol)
+    return state, block_summary(state, HXt)
+
+
+def mu_update(X_b, scale, H, HHt, W_b):
+    """MU's update of W's block against H, and its share of ⟨W, H Xᵀ⟩ and W Wᵀ."""
+    HXt = stacked_product(H, scaled(X_b, scale).T)
+    state = W_b.copy()
+    mu_rows(state, HXt, HHt)
+    return state, block_summary(state, HXt)
+
+
+def block_summary(W_b, HXt):
+    """⟨W_r, H_r Xᵀ⟩ and W_r W_rᵀ per restart, and whether W_r's block is finite."""
+    return (np.einsum("rkn,rkn->r", W_b, HXt), gram(W_b),
+            np.isfinite(W_b).all(axis=(1, 2)))
+
+
+def direct_residuals(X_b, scale, W_b, H) -> np.ndarray:
+    """‖Xs_b − W_bᵀ H‖² per restart, measured directly."""
+    Xs = scaled(X_b, scale)
+    out = np.empty(W_b.shape[0])
+    for r in range(W_b.shape[0]):
+        diff = Xs - W_b[r].T @ H[r]
+        out[r] = np.vdot(diff, diff)
+    return out
+
+
+def choose(keep, new_b, old_b):
+    """Per restart: new where ``keep``, else old."""
+    out = old_b.copy()
+    np.copyto(out, new_b, where=np.asarray(keep)[:, None, None])
+    return out
+
+
+def restart_columns(W_b, r: int, root: float) -> np.ndarray:
+    """Restart r's A on this block: (n_b, k), rescaled to X's units."""
+    return np.ascontiguousarray(W_b[r].T * root)
