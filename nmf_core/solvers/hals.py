@@ -241,7 +241,7 @@ class MaskedHALS(Solver):
     mask = True
     sparse = True
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         from ..sparse.masked import ObservedHALS
 
         self.engine = ObservedHALS(mask, settings["nonnegative"])
