@@ -32,8 +32,8 @@ tests/test_csvio.py):
   ``""``) and the column below it holds distinct whole numbers written in
   digits, under a header with text (under a header of numbers both must count
   from 0 or 1, as pandas' default ``,0,1`` does, so a blank top-left cell in a
-  matrix of counts is still an error); or (c) R's
-  row names: the top-left cell is empty and every cell below it is quoted.  A
+  matrix of counts is still an error); or (c) R's row names: the top-left cell
+  is empty and every cell below it is quoted, under a header with text.  A
   numeric first column that is none of these stays data.
 * **Header** (``header="auto"``): the first row is a header when none of its
   data cells is a decorated number, at least one is genuine text, and either
@@ -533,8 +533,7 @@ CSV_PLACES = Places(
 )
 
 
-def _resolve(ref, names: list[str], what: str) -> int:
-    width = len(names)
+def _resolve(ref, names: list[str], what: str, width: int) -> int:
     if isinstance(ref, int):
         if ref >= width:
             raise ParameterError(f"{what} {ref} is out of range: the file has {width} "
@@ -549,9 +548,12 @@ def _resolve(ref, names: list[str], what: str) -> int:
 def _layout(rows: list[list[str]], quoted: list[bool], settings: dict, number, notes: list):
     """(header?, the label column or None, the data columns) by the module's rules."""
     first = rows[0]
-    names = [cell.strip() for cell in first]
-    dropped = sorted({_resolve(ref, names, "drop") for ref in settings["drop"]})
-    kept = [j for j in range(len(first)) if j not in dropped]
+    refs = (*settings["drop"], settings["label_column"])
+    names = [cell.strip() for cell in first] if any(isinstance(r, str) for r in refs) else []
+    width = len(first)
+    dropped = sorted({_resolve(ref, names, "drop", width) for ref in settings["drop"]})
+    # Ranges while no column is taken out, so a row of millions of cells costs nothing here.
+    kept = [j for j in range(width) if j not in dropped] if dropped else range(width)
     if dropped:
         notes.append("left out: " + ", ".join(f"column {j + 1}" for j in dropped))
     choice = settings["label_column"]
@@ -560,11 +562,14 @@ def _layout(rows: list[list[str]], quoted: list[bool], settings: dict, number, n
     elif choice is None:
         label = None
     else:
-        label = _resolve(choice, names, "label_column")
+        label = _resolve(choice, names, "label_column", width)
         if label in dropped:
             raise ParameterError(f"label_column {choice!r} is also in drop")
         notes.append(f"column {label + 1} holds the row labels (chosen)")
-    data_cols = [j for j in kept if j != label]
+    if isinstance(kept, range) and label in (None, 0):
+        data_cols = kept if label is None else range(1, width)
+    else:
+        data_cols = [j for j in kept if j != label]
     if not data_cols:
         raise CSVFormatError("no data columns are left once the label column and the "
                              "dropped columns are taken out")
@@ -592,7 +597,7 @@ def _auto_label(rows, quoted, kept, number, notes) -> int | None:
         notes.append(f"column {c + 1} holds the row labels: distinct whole numbers under an "
                      "empty top-left cell, an index as pandas and R write it")
         return c
-    if all(quoted[1:]):
+    if all(quoted[1:]) and any(cell_kind(rows[0][j], number) == "text" for j in kept[1:]):
         notes.append(f"column {c + 1} holds the row labels: quoted cells under an empty "
                      "top-left cell, R's row names")
         return c
@@ -687,7 +692,7 @@ def _convert(body: list[_Row], data_cols: list[int], missing: str, number, where
     """Float64 values and the mask of non-blank cells (None unless missing='mask')."""
     values = np.empty((len(body), len(data_cols)))
     mask = np.ones(values.shape, dtype=bool) if missing == "mask" else None
-    contiguous = data_cols == list(range(data_cols[0], data_cols[0] + len(data_cols)))
+    contiguous = data_cols[-1] - data_cols[0] + 1 == len(data_cols)  # ascending, distinct
     start, stop = data_cols[0], data_cols[-1] + 1
     plain_numbers = number is _number
     for i, row in enumerate(body):
@@ -809,7 +814,8 @@ def _fast(text: str, delimiter: str, decimal: str, settings: dict, notes: list):
     notes = list(notes)
     header, label, data_cols = _layout([c for c, _ in sample], [q for _, q in sample],
                                        settings, _number, notes)
-    if label not in (None, 0) or data_cols != list(range(0 if label is None else 1, width)):
+    if label not in (None, 0) or list(data_cols[:1]) != [0 if label is None else 1] or (
+            data_cols[-1] != width - 1 or len(data_cols) != width - (label == 0)):
         return None
     start = first_end if header else first_start
     if text.find('"', start) != -1:

@@ -147,3 +147,13 @@ def test_comparison_by_iteration_and_by_time(factory_run):
     assert by_time.layout.yaxis.type == "log"
     with pytest.raises(ValueError):
         figures.comparison_figure(results, x_axis="seconds")
+
+
+def test_log_error_axes_use_one_notation():
+    """Measured: log axes mixed 10⁻¹⁶ with SI prefixes such as 100µ."""
+    from nmf_core import factorize as run
+    from nmf_core.data import factory_example as example
+
+    result = run(example().X, 3, "hals", niter=50)
+    assert figures.convergence_figure(result, log_y=True).layout.yaxis.exponentformat == "power"
+    assert figures.convergence_figure(result).layout.yaxis.exponentformat != "power"

@@ -130,18 +130,18 @@ def test_after_a_lesson_the_settings_can_change_and_the_lesson_be_opened_again()
     assert not [c for c in captions(at) if "**Lesson:**" in c]
 
 
-def test_every_figure_has_its_line_on_every_page():
-    for path, figures in (("", ("X", "AS", "residual", "A", "S", "convergence", "player_curve",
-                                 "player_AS", "player_A", "player_S")),
-                          ("factory", tuple(FIGURE_NOTES["factory"])),
-                          ("compare", tuple(FIGURE_NOTES["compare"])),
-                          ("choose_k", tuple(FIGURE_NOTES["choose_k"]))):
-        at = page(path, ck_ks=["1", "3"], player="true")
-        assert_clean(at)
-        lines = captions(at)
-        for figure in figures:
-            assert f":material/visibility: {FIGURE_NOTES[path][figure]}" in lines, (path,
-                                                                                    figure)
+def assert_figure_lines(at: AppTest, path: str, figures=None) -> None:
+    """Each figure of page ``path`` (all it has, unless named) shows its own line."""
+    lines = captions(at)
+    for figure in figures or FIGURE_NOTES[path]:
+        assert f":material/visibility: {FIGURE_NOTES[path][figure]}" in lines, (path, figure)
+
+
+def test_every_workbench_figure_has_its_line_player_included():
+    at = app(player="true").run()
+    assert_clean(at)
+    assert_figure_lines(at, "", ("X", "AS", "residual", "A", "S", "convergence",
+                                 "player_curve", "player_AS", "player_A", "player_S"))
 
 
 # --------------------------------------------------------------------------- reset
@@ -169,6 +169,7 @@ def test_reset_restores_the_factory_pages_own_defaults_and_ends_the_lesson():
     assert not at.query_params and share_query(at) == {}
     assert at.selectbox(key=guide.PICK_KEY).value == guide.NO_LESSON
     assert [m.value for m in at.metric if m.label == "Final error"][0] == "0.6964"
+    assert_figure_lines(at, "factory")  # the lesson is over: the figures' own lines
 
 
 def test_reset_on_choose_k_restores_its_range():
@@ -210,6 +211,7 @@ def test_compare_downloads_hold_the_table_and_every_curve(downloads):
         assert float(row["final relative error"]) == shown["final relative error"]
         assert int(row["iterations"]) == shown["iterations"]
         assert row["how it ended"] == shown["how it ended"]
+    assert_figure_lines(at, "compare")
     curves = downloads.rows("compare_curves.csv")
     for _, shown in table.iterrows():
         mine = [r for r in curves if r["method"] == shown["method"]]
@@ -226,6 +228,7 @@ def test_choose_k_downloads_hold_both_tables(downloads):
     rows = downloads.rows("choose_k.csv")
     assert [int(r["k"]) for r in rows] == list(per_k["k"]) == [1, 2, 3, 4]
     assert [float(r["held-out error"]) for r in rows] == list(per_k["held-out error"])
+    assert_figure_lines(at, "choose_k", ("k_scan",))
     folds = downloads.rows("choose_k_folds.csv")
     assert len(folds) == len(per_fold) == 8
     assert [float(r["held-out error"]) for r in folds] == list(per_fold["held-out error"])

@@ -193,7 +193,9 @@ def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool,
     )
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title,
-                     type="log" if log_y else "linear")
+                     type="log" if log_y else "linear",
+                     # one notation on log axes: 10⁻¹⁶ … 10⁰, never a mix with 100µ
+                     exponentformat="power" if log_y else "B")
     return fig
 
 
