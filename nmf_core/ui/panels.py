@@ -70,15 +70,24 @@ def metrics_row(result: NMFResult) -> None:
 
 
 def data_heatmap(matrix: Matrix, title: str = "X: the data") -> go.Figure:
+    if matrix.sparse:  # block means of the stored entries, never n×m
+        return figures.sparse_data_figure(matrix.X, title, row_labels=matrix.row_labels,
+                                          col_labels=matrix.col_labels)
     return figures.heatmap(matrix.shown_X, title, row_labels=matrix.row_labels,
                            col_labels=matrix.col_labels)
 
 
 def result_heatmaps(matrix: Matrix, result: NMFResult, *, key: str = "heatmaps") -> None:
-    """X and AS on one colour scale, the residual X − AS centred at 0, then A and S."""
-    figs = figures.result_figures(matrix.X, result.approximation, result.A, result.S,
-                                  mask=matrix.mask, row_labels=matrix.row_labels,
-                                  col_labels=matrix.col_labels)
+    """X and AS on one colour scale, the residual X − AS centred at 0, then A and S
+    (for a sparse X, block means computed without densifying)."""
+    if matrix.sparse:
+        figs = figures.sparse_result_figures(matrix.X, result.A, result.S,
+                                             row_labels=matrix.row_labels,
+                                             col_labels=matrix.col_labels)
+    else:
+        figs = figures.result_figures(matrix.X, result.approximation, result.A, result.S,
+                                      mask=matrix.mask, row_labels=matrix.row_labels,
+                                      col_labels=matrix.col_labels)
     left, right = st.columns(2)
     with left:
         chart(figs["X"], key=f"{key}_X", note="X")
@@ -108,13 +117,16 @@ def download_files(matrix: Matrix, result: NMFResult) -> dict[str, Callable[[], 
     labels kept and neutralised against formula injection by ``to_csv_bytes``;
     errors.csv holds every restart's error curve."""
     names = factor_names(result.A.shape[1])
-    return {
+    files = {
         "A.csv": lambda: to_csv_bytes(result.A, matrix.row_labels, names),
         "S.csv": lambda: to_csv_bytes(result.S, names, matrix.col_labels),
         "AS.csv": lambda: to_csv_bytes(result.approximation, matrix.row_labels,
                                        matrix.col_labels),
         "errors.csv": lambda: errors_csv(result),
     }
+    if matrix.sparse:  # AS would be n×m: as the bundle, leave it out
+        del files["AS.csv"]
+    return files
 
 
 def bundle_zip(matrix: Matrix, result: NMFResult) -> tuple[str, bytes]:
@@ -177,6 +189,10 @@ def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
         if matrix.spec is not None:
             st.code(python_code(matrix.spec, result.params), language="python")
             st.code(cli_command(matrix.spec, result.params), language="bash")
+        elif matrix.sparse:  # the CLI knows .mtx/.npz by content; triples need the flag
+            triples = " --triples" if any("triples" in note for note in matrix.notes) else ""
+            st.code(cli_command(matrix.name, result.params) + triples, language="bash")
+            st.caption("With your file saved under that name in the current folder.")
         else:
             missing = matrix.mask is not None  # blank cells fitted around, as here
             settings = matrix.import_settings or {}  # load_csv's kwargs, the CLI's flags
