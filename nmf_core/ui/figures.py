@@ -214,15 +214,27 @@ def _curve(errors: np.ndarray, max_points: int, log_y: bool):
     return idx, y
 
 
+RELATIVE_ERROR_TITLE = "relative error ‖X − AS‖ / ‖X‖"
+
+
+def _y_title(results) -> str:
+    """The y axis says what the curves plot (NMFResult.curve_label); one label for all."""
+    labels = {getattr(r, "curve_label", RELATIVE_ERROR_TITLE) for r in results}
+    if len(labels) == 1:
+        label = labels.pop()
+        return RELATIVE_ERROR_TITLE if label.startswith("relative error") else label
+    return "each run's √(2·objective)/‖X‖ (relative error for plain Frobenius)"
+
+
 def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool,
-                   height: int = 340) -> go.Figure:
+                   height: int = 340, y_title: str = RELATIVE_ERROR_TITLE) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, font=dict(size=14)), height=height,
         margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
         hovermode="closest",
     )
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text="relative error ‖X − AS‖ / ‖X‖",
+    fig.update_yaxes(title_text=y_title,
                      type="log" if log_y else "linear",
                      # one notation on log axes: 10⁻¹⁶ … 10⁰, never a mix with 100µ
                      exponentformat="power" if log_y else "B")
@@ -256,7 +268,7 @@ def convergence_figure(result: NMFResult, *, log_y: bool = False,
         line=dict(width=3, color="#d62728"),
         hovertemplate="best restart<br>iteration %{x}<br>error %{y:.4g}<extra></extra>",
     ))
-    return _finish_curves(fig, title, "iteration", log_y, height)
+    return _finish_curves(fig, title, "iteration", log_y, height, _y_title([result]))
 
 
 def error_curve_figure(iterations, errors, *, title: str = "Convergence", name: str = "error",
@@ -300,7 +312,7 @@ def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iterat
     x_title = "iteration" if x_axis == "iteration" else "elapsed time (s)"
     title = "Best restart of each method, by " + ("iteration" if x_axis == "iteration"
                                                    else "time")
-    return _finish_curves(fig, title, x_title, log_y)
+    return _finish_curves(fig, title, x_title, log_y, y_title=_y_title(results.values()))
 
 
 # --------------------------------------------------------------------------- teaching views

@@ -62,6 +62,11 @@ def metrics_row(result: NMFResult) -> None:
     columns[3].metric("Best restart", f"{result.best_run + 1} of {reinit}")
     columns[4].metric("Diverged", f"{result.n_diverged} of {reinit}",
                       help="Restarts whose error blew up or became non-finite")
+    if result.sparseness is not None:
+        loss = "" if result.objective is None else (
+            f"; objective ({result.loss} loss + penalty) {result.objective[-1]:.4g}")
+        st.caption(f"Hoyer sparseness of the parts: A {result.sparseness['A']:.2f}, "
+                   f"S {result.sparseness['S']:.2f} (0 flat, 1 a single non-zero){loss}")
 
 
 def data_heatmap(matrix: Matrix, title: str = "X: the data") -> go.Figure:
@@ -222,6 +227,12 @@ def comparison_table(results: dict[str, NMFResult]) -> None:
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
         "final relative error": st.column_config.NumberColumn(format="%.4g"),
         "time (s)": st.column_config.NumberColumn(format="%.3f"),
+        "objective": st.column_config.NumberColumn(format="%.4g", help=(
+            "the loss plus any penalty, in scikit-learn's convention")),
+        "sparseness A": st.column_config.NumberColumn(format="%.3f", help=(
+            "Hoyer's sparseness of A's columns: 0 flat, 1 a single non-zero")),
+        "sparseness S": st.column_config.NumberColumn(format="%.3f", help=(
+            "Hoyer's sparseness of S's rows")),
     })
     download_buttons({
         "compare.csv": lambda: table_csv_bytes(rows),
