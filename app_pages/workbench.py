@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from nmf_core.ui import data_source, lessons, panels, player, runs, widgets
+from nmf_core.ui import data_source, l1_lesson, lessons, panels, player, runs, widgets
 
 st.title("NMF workbench")
 st.caption("Non-negative matrix factorization writes a non-negative X (n × m) as "
@@ -17,6 +17,7 @@ with runs.page_guard():
     result = runs.run_factorization(matrix, player.with_snapshots(settings))
     runs.show_outcome(result)
     panels.metrics_row(result)
+    l1_lesson.sparseness_line(matrix, result, settings)
     panels.result_heatmaps(matrix, result)
     panels.convergence_chart(result)
     player.step_through(matrix, result, settings, log_y=st.session_state.get("log_y", False))

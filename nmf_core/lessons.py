@@ -203,6 +203,32 @@ LESSONS: tuple[Lesson, ...] = (
               "shrink. The same from a terminal: `python3 -m nmf_core recommend ratings.csv "
               "--k auto --user 7 --json`.",
     ),
+    Lesson(
+        slug="l1_sparse",
+        title="L1 makes parts sparse",
+        goal="See an L1 penalty trade a little fit for sparser parts.",
+        question="With an L1 penalty on A and S, will the parts get sparser, and what will "
+                 "it cost in error?",
+        page="",
+        settings={"data": "bars", "k": "8", "alpha_A": "0.01",
+                  "l1_ratio": "1"},
+        look_at=(
+            "The blue line under the metrics: Hoyer sparseness of A and S without and with L1.",
+            "The relative error: how much fit did the sparseness cost?",
+            "The parts as pictures: fewer grey pixels, crisper bars?",
+            "Then set k to 16, the true number of bars, and read the line again.",
+        ),
+        notes={
+            "S": "Each row is one part: with L1 more of its weights are exactly zero.",
+        },
+        about="Bars images (8×8, 16 bars) factored by hals with k = 8 and an L1 penalty "
+              "(alpha_A = 0.01, alpha_S the same, l1_ratio = 1, scikit-learn's scaling). The "
+              "line under the metrics sets the Hoyer sparseness (0 flat, 1 a single non-zero) "
+              "of A and S beside the same run with alpha 0, both measured live: A 0.51 → "
+              "0.57, S 0.60 → 0.65, for a relative error of 0.60 instead of 0.58. With k = "
+              "16 the parts are sparse already and L1 only costs fit; raise alpha_A to 0.05 "
+              "and whole parts vanish.",
+    ),
 )
 
 BY_SLUG: Mapping[str, Lesson] = MappingProxyType({lesson.slug: lesson for lesson in LESSONS})
