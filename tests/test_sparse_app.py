@@ -104,3 +104,23 @@ def test_a_large_sparse_upload_never_builds_an_n_by_m_array():
     for fig in (data_figure, *figs.values()):
         assert np.asarray(fig.data[0].z).size <= figures.MAX_HEATMAP_CELLS
     assert list(figs["X"].layout.meta["block"]) != [1, 1]
+
+
+def test_the_time_estimate_counts_stored_entries():
+    from nmf_core.ui import runs
+
+    settings = dict(k=5, method="hals", niter=200, reinit=1, max_seconds=10.0)
+    shape = (20_000, 20_000)
+    assert not runs.warn_if_over_budget(shape, settings)  # 4·10⁸ cells: far over the cap
+    assert runs.warn_if_over_budget(shape, settings, stored=20_000)
+
+
+def test_a_sparse_upload_follows_to_the_compare_and_choose_k_pages():
+    at = upload(app(data="csv", k="2").run(), mtx_bytes(small_sparse()), "counts.mtx")
+    for page in ("app_pages/compare.py", "app_pages/choose_k.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert "Using counts.mtx, uploaded earlier" in page_text(at)
+        assert "stored entries" in page_text(at)
+        assert not at.error, [e.value for e in at.error]
+    assert any("Choose k needs a dense X" in i.value for i in at.info)
