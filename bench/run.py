@@ -2,8 +2,8 @@
 
 Options: ``--quick`` (CI smoke: short caps, 1–2 minutes), ``--repeats N`` (timed runs per
 figure, default 5; medians are reported), ``--cases factory,digits,synthetic``,
-``--sections ttt,periter,docs,app,memory,recommend,sparse,float32,parse``, ``--output PATH``
-(``-`` for none).
+``--sections ttt,periter,docs,app,memory,recommend,sparse,float32,parse,scale,losses``,
+``--output PATH`` (``-`` for none).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from . import (
     cases,
     documents,
     est,
+    losses,
     machine,
     memory,
     parse,
@@ -34,7 +35,7 @@ from .timing import MIN_REPEATS
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
 SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "sparse", "float32", "parse",
-            "scale")
+            "scale", "losses")
 TTT_RATIO_TARGET = 0.5  # hals time to target ≤ 0.5 × sklearn cd
 FLOOR_RATIO_TARGET = 1.3  # hals per iteration ≤ 1.3 × floor, on 2000×1000
 TRACKING_TARGET_PCT = 10.0
@@ -200,6 +201,9 @@ def run(argv=None) -> tuple[str, list[Row]]:
     if "scale" in args.sections:  # issue #13: bench/scale.py
         _log("scale (dask)")
         rows += scale.scale_rows(args.repeats, args.quick)
+    if "losses" in args.sections:
+        _log("losses and penalties")
+        rows += losses.loss_rows(args.repeats, args.quick)
     noise_after = periter.matmul_floor(2000, 1000, 20, args.repeats)
     load_after = os.getloadavg()[0]
     elapsed = time.perf_counter() - started

@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         flag = "--" + name.replace("_", "-")
         kwargs = {"help": f"{p.help} (default: {p.default})", "default": None}
-        if p.choices:
+        if p.number_too:  # a name or a number: the parameter table checks it
+            kwargs["metavar"] = "{" + ",".join(p.choices) + "} or NUMBER"
+        elif p.choices:
             kwargs["choices"] = p.choices
         else:
             kwargs["type"] = p.kind

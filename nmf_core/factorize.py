@@ -13,10 +13,12 @@ from .errors import MatrixError, ParameterError
 from .fixed import check_fixed
 from .initialization import INITS
 from .metrics import relative_error
-from .params import PARAMS, validate_params
+from .objective import Objective, beta_of, hoyer_sparseness
+from .params import PARAMS, check_supported, validate_params
 from .precision import working_dtype
 from .result import NMFResult, Snapshots
 from .solvers import MASKED_METHODS, METHODS, SOLVERS, join_or, solver_class
+from .solvers.base import CutShort, deadline
 from .sparse.check import check_sparse, is_sparse
 from .sparse.masked import FilledMatrix, empty_note, observed_input
 
@@ -188,6 +190,10 @@ def factorize(
     nonnegative: bool = True,
     sampling: str | None = None,
     row_sampling: str | None = None,
+    loss: str | float | None = None,
+    alpha_A: float | None = None,
+    alpha_S: float | str | None = None,
+    l1_ratio: float | None = None,
     callback: Callable[[int, np.ndarray], bool | None] | None = None,
     max_seconds: float | None = None,
     snapshots: int = 0,
@@ -200,8 +206,12 @@ def factorize(
     """Factor a non-negative X (n×m) as A (n×k) · S (k×m).
 
     Parameters not given take the defaults declared in :mod:`nmf_core.params`.
-    ``init`` is "random", "nndsvd" or a pair ``(A0, S0)``.  ``callback(t, errors)``
-    is called after every iteration t with each restart's relative error; a
+    ``init`` is "random", "nndsvd" or a pair ``(A0, S0)``.  ``loss`` ("frobenius",
+    "kullback-leibler", "itakura-saito" or a float β) and the elastic-net penalty
+    ``alpha_A``, ``alpha_S`` ("same": alpha_A's) and ``l1_ratio`` have scikit-learn's
+    names, meaning and scaling (:mod:`nmf_core.objective`).  ``callback(t, errors)``
+    is called after every iteration t with each restart's curve value (the
+    relative error for the Frobenius loss without penalty; see ``NMFResult``); a
     truthy return stops the run.  ``max_seconds`` caps wall-clock time: the run
     stops and returns the best iterate so far, flagged ``truncated``.
     ``snapshots`` > 0 records up to that many (≤ 200, ≤ 50 MB) evenly spaced
@@ -241,6 +251,9 @@ def factorize(
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
     if is_dask_array(X):
+        if params["loss"] != "frobenius" or Objective.from_settings(params, (1, 1)).penalised:
+            raise ParameterError("a dask X takes the Frobenius loss without penalty; "
+                                 "set loss='frobenius' and alpha_A=alpha_S=0")
         return _factorize_dask(X, params, init, callback, snapshots,
                                mask if missing != "unstored" else missing, started,
                                fixed_A is not None or fixed_S is not None)
@@ -251,6 +264,8 @@ def factorize(
                 f"missing values need method {join_or(MASKED_METHODS)}; "
                 f"got {params['method']!r}"
             )
+        check_supported(solver_class(params["method"], masked=True), params,
+                        "with missing values, method")
         observed, X = observed_input(X, mask, missing, k, check_matrix, check_mask)
         if X is not None:
             M = np.zeros(X.shape, bool)
@@ -264,8 +279,14 @@ def factorize(
                 f"method {params['method']!r} does not take a sparse X; use {takes}, or "
                 "pass X.toarray() if n×m fits in memory")
         X = check_sparse(X, k)
+        losses = getattr(solver_class(params["method"]), "sparse_losses", ("frobenius",))
+        if params["loss"] not in losses:
+            raise ParameterError(f"a sparse X takes loss {join_or(losses)} with method "
+                                 f"{params['method']!r}; got loss={params['loss']!r}")
     else:
         X = check_matrix(X, k)
+    if observed is None:
+        _check_zeros_for_loss(X, params["loss"])
     shape = X.shape if observed is None else observed.shape
     fixed = check_fixed(fixed_A, fixed_S, shape, k, params["method"], observed is not None,
                         params["nonnegative"])
@@ -298,8 +319,10 @@ def factorize(
         W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
     else:  # the same, as an operator: nothing n×m is formed
         W, H = INITS[params["init"]](FilledMatrix(observed), k, rngs)
+    # The objective of X scaled to max 1: f = scale^β · f' (see nmf_core.objective).
+    objective = Objective.from_settings(params, shape).for_scaled(scale)
     solver = solver_class(params["method"], masked=observed is not None)(
-        Xs, params, rngs, mask=observed)
+        Xs, params, rngs, mask=observed, objective=objective)
     if fixed is not None:
         fixed.place(W, H, np.sqrt(scale))
         fixed.hold(solver)
@@ -308,14 +331,22 @@ def factorize(
     params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
     params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
     params["dtype"] = dtype.name
+    # measure(W, H) is the objective f' per restart; a masked solver's step returns
+    # its squared residual on the observed cells, f' = ½·that (Frobenius only).
     if observed is None:
-        residuals, x_sq = Xs.squared_residuals, Xs.squared_norm()
+        x_sq, half = Xs.squared_norm(), 1.0
+
+        def measure(W, H):
+            return objective.value(Xs, W, H)
     else:
-        residuals, x_sq = observed.squared_residuals, observed.x_sq
+        x_sq, half = observed.x_sq, 0.5
+
+        def measure(W, H):
+            return 0.5 * observed.squared_residuals(W, H)
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
-        curves[:, 0] = np.sqrt(residuals(W, H) / x_sq)
+        curves[:, 0] = np.sqrt(np.maximum(2 * measure(W, H), 0) / x_sq)
     if not np.isfinite(curves[:, 0]).all():
         raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
     clock[0] = time.perf_counter() - started
@@ -332,14 +363,27 @@ def factorize(
     broke = np.zeros(R, dtype=int)  # iteration at which a restart's iterate turned non-finite
     W_prev, H_prev = np.empty_like(W), np.empty_like(H)
     all_active = bool(active.all())
-    with np.errstate(all="ignore"):
+    cap = params["max_seconds"]
+    with np.errstate(all="ignore"), deadline(None if cap is None else started + cap):
         for t in range(1, niter + 1):
             np.copyto(W_prev, W)
             np.copyto(H_prev, H)
-            sq = solver.step(W, H, t - 1)
-            if sq is None:  # the solver had no cheap residual (it is exact where small)
-                sq = residuals(W, H)
-            err = np.sqrt(np.maximum(sq, 0) / x_sq)
+            try:
+                value = solver.step(W, H, t - 1)  # the objective f' per restart
+                if value is None:  # the solver had no cheap value (it is exact where small)
+                    value = measure(W, H)
+                elif half != 1.0:
+                    value = half * value
+            except CutShort:  # the cap passed inside the step: keep the iterate before it
+                np.copyto(W, W_prev)
+                np.copyto(H, H_prev)
+                solver.reset()
+                t -= 1
+                stop_reason = (f"cut short after {t} of {niter} iterations "
+                               f"(time limit {cap:g} s)")
+                break
+            # The curve: √(2 f') / ‖X'‖, the relative error for the unpenalised Frobenius loss
+            err = np.sqrt(np.maximum(2 * value, 0) / x_sq)
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
             # of squares means every entry is finite.  Only when it fails are the exact
             # tests run (the squares can also overflow), so the guard's outcome is unchanged.
@@ -371,7 +415,6 @@ def factorize(
             if callback is not None and callback(t, curves[:, t].copy()):
                 stop_reason = f"stopped by the caller after {t} of {niter} iterations"
                 break
-            cap = params["max_seconds"]
             if cap is not None and time.perf_counter() - started > cap:
                 stop_reason = (f"cut short after {t} of {niter} iterations "
                                f"(time limit {params['max_seconds']:g} s)")
@@ -385,12 +428,33 @@ def factorize(
         params["empty_cols"] = int(observed.T.empty.sum())
     if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
         stop_reason = ""
+    # f = scale^β · f', and f' = ‖X'‖² · curve² / 2
+    with np.errstate(over="ignore"):
+        units = float(x_sq / 2 * np.float64(scale) ** objective.beta)
     return _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
-                   started, stop_reason, recorder, broke)
+                   started, stop_reason, recorder, broke, units)
+
+
+def _check_zeros_for_loss(X, loss) -> None:
+    """β ≤ 0 (Itakura–Saito and below) divides by X: refuse zeros, naming the first."""
+    if beta_of(loss) > 0:
+        return
+    if is_sparse(X):
+        if X.nnz < X.shape[0] * X.shape[1] or not (X.data > 0).all():
+            raise MatrixError(f"loss={loss!r} (β ≤ 0) needs X without zeros; this sparse X "
+                              "has unstored or stored zeros")
+        return
+    zero = X == 0
+    if zero.any():
+        i, j = np.argwhere(zero)[0]
+        raise MatrixError(
+            f"loss={loss!r} (β ≤ 0) needs X without zeros; X has {int(zero.sum())} zero "
+            f"cell(s), the first at row {i + 1}, column {j + 1}; use kullback-leibler or "
+            f"frobenius, or add a small offset")
 
 
 def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params, started,
-            stop_reason, recorder, broke=None):
+            stop_reason, recorder, broke=None, units=None):
     R = W.shape[0]
     final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
     candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
@@ -409,7 +473,14 @@ def _finish(Xs, observed, scale, W, H, curves, clock, lengths, diverged, params,
     if note:
         message += f"; {note}"
     all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
+    big = np.finfo(np.float64).max  # an objective beyond the float range is clipped to max
+    with np.errstate(over="ignore", invalid="ignore"):
+        all_objectives = (None if units is None else
+                          tuple(np.minimum(c * c * units, big) for c in all_errors))
     return NMFResult(
+        objective=None if all_objectives is None else all_objectives[best],
+        all_objectives=all_objectives,
+        sparseness={"A": hoyer_sparseness(A), "S": hoyer_sparseness(S.T)},
         A=np.ascontiguousarray(A), S=np.ascontiguousarray(S), rel_error=rel_error,
         errors=all_errors[best], all_errors=all_errors, best_run=best,
         n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,

@@ -13,7 +13,16 @@ from typing import Any
 import numpy as np
 
 from .errors import ParameterError
-from .solvers import DOCUMENT_METHODS, METHODS, SOLVERS, join_or, methods_reading, solver_settings
+from .objective import Objective, beta_of, loss_name
+from .solvers import (
+    DOCUMENT_METHODS,
+    METHODS,
+    SOLVERS,
+    join_or,
+    methods_reading,
+    solver_settings,
+    variants,
+)
 
 __all__ = ["DEFAULTS", "DOCUMENT_METHODS", "METHODS", "PARAMS", "RESULT_SETTINGS", "Param",
            "validate_params"]
@@ -42,6 +51,7 @@ class Param:
     methods: tuple[str, ...] = METHODS  # the methods that use it (see the table below)
     ui_low: float | None = None
     reproducible: bool = True
+    number_too: bool = False  # besides the choices, any number in [low, high]
 
     def applies_to(self, method: str) -> bool:
         return method in self.methods
@@ -58,6 +68,13 @@ class Param:
         """Return ``value`` converted to this parameter's type, or raise ParameterError."""
         if value is None and self.optional:
             return None
+        if self.number_too and not (isinstance(value, str) and value in self.choices):
+            if isinstance(value, str) and _is_number(_float_or_text(value)):
+                value = float(value)
+            if not _is_number(value) or isinstance(value, bool):
+                raise ParameterError(f"{self.name} must be one of {', '.join(self.choices)} "
+                                     f"or a number; got {value!r}")
+            return self._number(float(value))
         if self.choices is not None:
             if not isinstance(value, str) or value not in self.choices:
                 raise ParameterError(
@@ -70,6 +87,9 @@ class Param:
             return bool(value)
         if isinstance(value, bool) or not _is_number(value):
             raise ParameterError(f"{self.name} must be a number; got {value!r}")
+        return self._number(value)
+
+    def _number(self, value: Any) -> Any:
         as_float = float(value)
         if not math.isfinite(as_float):
             raise ParameterError(f"{self.name} must be finite; got {value!r}")
@@ -86,6 +106,13 @@ class Param:
                 f"{self.name} must be between {_fmt(self.low)} and {_fmt(self.high)}; got {value}"
             )
         return value
+
+
+def _float_or_text(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _is_number(value: Any) -> bool:
@@ -132,6 +159,22 @@ _ALL = (
     Param("nonnegative", bool, True,
           "Project A and S onto >= 0 after each update (this is what makes it NMF). "
           "mu is non-negative by construction."),
+    Param("loss", str, "frobenius",
+          "What is minimised, in scikit-learn's names: frobenius (1/2 ||X - AS||^2), "
+          "kullback-leibler (generalised KL divergence, for counts), itakura-saito "
+          "(for spectra; X must have no zeros), or any number beta for the "
+          "beta-divergence. als and rk minimise the Frobenius loss only.",
+          choices=("frobenius", "kullback-leibler", "itakura-saito"), number_too=True),
+    Param("alpha_A", float, 0.0,
+          "Penalty weight on A, in scikit-learn's convention (alpha_W): "
+          "alpha_A * l1_ratio * m * ||A||_1 + 1/2 alpha_A (1 - l1_ratio) m ||A||_F^2.",
+          low=0.0, high=1e6, ui_high=1.0),
+    Param("alpha_S", float, "same",
+          "Penalty weight on S (scikit-learn's alpha_H), scaled by n; same: alpha_A's.",
+          choices=("same",), number_too=True, low=0.0, high=1e6, ui_high=1.0),
+    Param("l1_ratio", float, 0.0,
+          "Elastic-net mix of the penalty: 0 is ridge (L2), 1 is lasso (L1, sparse parts).",
+          low=0.0, high=1.0),
     Param("max_seconds", float, None,
           "Wall-clock cap per run: stop and return the best iterate so far when reached.",
           low=0.01, high=86_400.0, optional=True, reproducible=False),
@@ -162,9 +205,42 @@ def validate_params(**values: Any) -> dict[str, Any]:
     for name, value in values.items():
         out[name] = PARAMS[name].validate(value)
     method = out["method"]
+    out["loss"] = loss_name(beta_of(out["loss"]))
     if not out["nonnegative"] and "nonnegative" not in SOLVERS[method].settings:
         raise ParameterError(
             f"method {method!r} is non-negative by construction; nonnegative=False needs "
             f"{join_or(methods_reading('nonnegative'))}"
         )
+    check_supported(SOLVERS[method], out)
     return out
+
+
+def _penalties_used(values: dict[str, Any]) -> tuple[str, ...]:
+    objective = Objective.from_settings(values, (1, 1))
+    used = []
+    if objective.l1_A or objective.l1_S:
+        used.append("l1")
+    if objective.l2_A or objective.l2_S:
+        used.append("l2")
+    return tuple(used)
+
+
+def check_supported(solver, values: dict[str, Any], what: str = "method") -> None:
+    """Raise ParameterError unless ``solver`` (a class) declares the loss and the
+    penalties these validated settings ask for."""
+    method, beta = values["method"], beta_of(values["loss"])
+    if not solver.supports_loss(beta):
+        able = [m for m in METHODS if any(c.supports_loss(beta) for c in variants(m))]
+        needs = f" needs method {join_or(able)}" if able else " is not supported"
+        raise ParameterError(
+            f"{what} {method!r} minimises the {join_or(solver.losses)} loss only; "
+            f"loss={values['loss']!r}{needs}")
+    for penalty in _penalties_used(values):
+        if penalty not in solver.penalties:
+            kind = {"l1": "an L1 penalty (l1_ratio > 0)", "l2": "an L2 penalty (l1_ratio < 1)"}
+            able = [m for m in METHODS if any(penalty in c.penalties for c in variants(m))]
+            raise ParameterError(
+                f"{what} {method!r} takes no {kind[penalty]}; set alpha_A and alpha_S to 0, "
+                f"or use {join_or(able)}")
+    if "l1" in _penalties_used(values) and not values["nonnegative"]:
+        raise ParameterError("an L1 penalty (l1_ratio > 0) needs nonnegative factors")

@@ -14,7 +14,7 @@ _RESULT_PARAMS = RESULT_SETTINGS
 
 def _settings(params: dict) -> dict:
     return {name: params[name] for name in _RESULT_PARAMS
-            if PARAMS[name].applies_to(params["method"])}
+            if name in params and PARAMS[name].applies_to(params["method"])}
 
 
 def _import_settings(missing: bool, import_settings: dict | None) -> dict:

@@ -66,6 +66,15 @@ class NMFResult:
     message : one line saying how the run ended.
     times : seconds since the call began at each point of ``errors`` (restarts
         run together, so they share one clock).
+    objective : the best restart's objective (loss + penalty, in X's units, in
+        scikit-learn's convention: ½‖X − AS‖² for the Frobenius loss) after each
+        iteration (clipped to float max where it would overflow, for X near 1e300);
+        ``all_objectives`` every restart's.  ``errors`` is the curve the
+        chart plots, √(2·objective)/‖X‖ computed on X scaled to max 1: exactly the
+        relative error for the Frobenius loss without penalty
+        (:data:`curve_label` says which; :mod:`nmf_core.objective`).
+    sparseness : Hoyer's sparseness of A's columns and of S's rows, averaged,
+        ``{"A": ..., "S": ...}`` (0 = flat, 1 = a single non-zero).
     """
 
     A: np.ndarray
@@ -83,6 +92,21 @@ class NMFResult:
     message: str = ""
     snapshots: Snapshots | None = field(default=None, repr=False)
     times: np.ndarray | None = field(default=None, repr=False)
+    objective: np.ndarray | None = field(default=None, repr=False)
+    all_objectives: tuple[np.ndarray, ...] | None = field(default=None, repr=False)
+    sparseness: dict[str, float] | None = None
+
+    @property
+    def loss(self):
+        return self.params.get("loss", "frobenius")
+
+    @property
+    def curve_label(self) -> str:
+        """What ``errors`` holds, for a chart's axis."""
+        from .objective import Objective, curve_label
+
+        penalised = Objective.from_settings(self.params, (1, 1)).penalised
+        return curve_label(self.loss, penalised)
 
     @property
     def approximation(self) -> np.ndarray:
@@ -110,4 +134,7 @@ class NMFResult:
             "truncated": bool(self.truncated),
             "message": self.message,
             "params": dict(self.params),
+            "loss": self.loss,
+            "objective": None if self.objective is None else float(self.objective[-1]),
+            "sparseness": None if self.sparseness is None else dict(self.sparseness),
         }

@@ -53,13 +53,18 @@ def table_csv_bytes(rows: Sequence[Mapping[str, Any]],
 
 # --------------------------------------------------------------------------- compare
 def comparison_rows(results: Mapping[str, NMFResult]) -> list[Row]:
-    """Per method: final error, time, iterations, best and diverged restarts, how it ended."""
+    """Per method: final error, time, iterations, best restart, loss, objective, Hoyer
+    sparseness of A and S, diverged restarts, how it ended."""
     return [{
         "method": name,
         "final relative error": result.rel_error,
         "time (s)": result.elapsed_s,
         "iterations": result.n_iter,
         "best restart": result.best_run + 1,
+        "loss": str(result.loss),
+        "objective": None if result.objective is None else float(result.objective[-1]),
+        "sparseness A": None if result.sparseness is None else result.sparseness["A"],
+        "sparseness S": None if result.sparseness is None else result.sparseness["S"],
         "diverged restarts": f"{result.n_diverged} of {len(result.diverged)}",
         "how it ended": result.message,
     } for name, result in results.items()]

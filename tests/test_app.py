@@ -360,6 +360,25 @@ def test_internal_error_shows_no_traceback(monkeypatch):
     assert "RuntimeError" not in text
 
 
+def test_loss_and_penalty_controls_come_from_the_table(solver_calls):
+    """The workbench draws the loss selector and the penalty sliders; a KL run with
+    an L1 penalty reaches factorize with those settings, and the share link keeps them."""
+    at = app(method="mu").run()
+    assert at.selectbox(key="loss").options == ["frobenius", "kullback-leibler",
+                                                "itakura-saito"]
+    at.selectbox(key="loss").set_value("kullback-leibler").run()
+    at.slider(key="alpha_A").set_value(0.01).run()
+    at.slider(key="l1_ratio").set_value(0.5).run()
+    assert_clean(at)
+    last = solver_calls[-1]
+    assert (last["loss"], last["alpha_A"], last["alpha_S"], last["l1_ratio"]) == (
+        "kullback-leibler", 0.01, "same", 0.5)
+    assert "Hoyer sparseness" in page_text(at)
+    at = app(method="als").run()  # als minimises the Frobenius loss only
+    assert at.selectbox(key="loss").options == ["frobenius"]
+    assert_clean(at)
+
+
 # --------------------------------------------------------------------------- import step
 
 IRIS_FIRST = (Path(__file__).parent / "data" / "corpus" / "iris_label_first.csv").read_bytes()

@@ -151,7 +151,9 @@ def test_time_cap_returns_best_so_far_and_says_so():
     result = factorize(X, 10, "rk", niter=100_000, sampling="sweep", max_seconds=0.3, seed=0)
     assert result.truncated and result.success
     assert "cut short" in result.message
-    assert 0 < result.n_iter < 100_000
+    # the cap is also checked inside an iteration, so on a busy machine even the first
+    # may be cut short: the start is then the best iterate so far
+    assert 0 <= result.n_iter < 100_000 and len(result.errors) == result.n_iter + 1
     assert result.elapsed_s < 5
 
 

@@ -8,7 +8,8 @@ from nmf_core import DEFAULTS, PARAMS, ParameterError, validate_params
 def test_defaults_validate_and_lie_in_range():
     assert validate_params() == DEFAULTS
     for p in PARAMS.values():
-        if p.low is not None and p.default is not None:
+        numeric_default = p.default is not None and not (p.choices and p.default in p.choices)
+        if p.low is not None and numeric_default:
             assert p.low <= p.default <= p.high
         if p.ui_high is not None:
             assert p.low <= p.ui_high <= p.high
@@ -61,3 +62,16 @@ def test_data_source_sliders_are_the_cores_declarations_under_the_apps_keys():
             assert getattr(slider, field) == getattr(core, field), (key, field)
         assert slider.default == (core.default if core.default is not None
                                   else 1 / DATA_SETTINGS["bars"]["size"].default)
+
+
+def test_a_name_or_a_number():
+    """loss and alpha_S take one of their names or a number (loss: canonical names)."""
+    assert validate_params(loss=1, method="mu")["loss"] == "kullback-leibler"
+    assert validate_params(loss="0.5", method="mu")["loss"] == 0.5
+    assert validate_params(alpha_S="0.25")["alpha_S"] == 0.25
+    assert validate_params(alpha_S="same")["alpha_S"] == "same"
+    for bad in ("poisson", True, float("nan")):
+        with pytest.raises(ParameterError, match="^loss must"):
+            validate_params(loss=bad)
+    with pytest.raises(ParameterError, match="alpha_S must be between"):
+        validate_params(alpha_S=-1)

@@ -5,7 +5,6 @@ image data sets, ground truth, the code box and predict-then-reveal."""
 from __future__ import annotations
 
 import base64
-import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -347,12 +346,15 @@ def test_results_show_at_once_without_predict_first():
 # --------------------------------------------------------------------------- speed
 
 
-def test_workbench_reruns_stay_well_under_a_second():
+def test_a_workbench_rerun_with_the_same_settings_does_not_rerun_the_solver(solver_calls):
+    # What keeps reruns fast is the cache; their speed itself is measured in the
+    # benchmark's app-latency rows, not asserted here, since a shared machine is noisy.
     at = app().run()
-    started = time.perf_counter()
+    computed = len(solver_calls)
+    assert computed >= 1
     at.run()
     assert_clean(at)
-    assert time.perf_counter() - started < 0.5
+    assert len(solver_calls) == computed
 
 
 # --------------------------------------------------------------------------- README

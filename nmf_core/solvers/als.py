@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cost, Solver, Trace
+from .base import FROBENIUS, Cost, Solver, Trace, check_deadline
 from .products import direct_residual_flops, gram
 from .sampling import column_picks
 
@@ -22,7 +22,7 @@ _NORMAL_EQUATIONS_RCOND_FLOAT32 = 1e-3
 RIDGE = 1e-4
 
 
-def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
+def least_squares_columns(H, W, X, cols, nonnegative: bool, ridge: float = 0.0) -> None:
     """Solve columns of H by least squares with A = Wᵀ fixed, in place.
 
     ``H[:, j] ← argmin_h ‖X[:, j] − Wᵀ h‖``, then ``max(0, ·)`` when ``nonnegative``.
@@ -32,9 +32,13 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
     Through the normal equations ``(W Wᵀ) h = W x`` (a batched k×k solve, several
     times cheaper than an SVD per call) where W Wᵀ is well conditioned; restarts
     whose A is rank-deficient or nearly so take the proximal regularised solve
-    ``(W Wᵀ + λ I) h = W x + λ h_prev`` instead (see :data:`RIDGE`).
+    ``(W Wᵀ + λ I) h = W x + λ h_prev`` instead (see :data:`RIDGE`).  ``ridge`` > 0
+    (the user's L2 penalty) adds ½·ridge·‖h‖² to the least squares:
+    ``(W Wᵀ + ridge·I) h = W x``, solved the same way.
     """
     WWt = gram(W)
+    if ridge:
+        WWt = WWt + ridge * np.eye(WWt.shape[1])
     if cols is None:
         rhs = X.product(W)  # (R, k, m)
     else:
@@ -50,10 +54,10 @@ def least_squares_columns(H, W, X, cols, nonnegative: bool) -> None:
         if ok.any():
             new[ok] = np.linalg.solve(WWt[ok], rhs[ok])
         bad = ~ok
-        ridge = RIDGE * eig[bad, -1]  # proximal: (W Wᵀ + λ I) h = W x + λ h_prev
-        G = WWt[bad] + ridge[:, None, None] * np.eye(WWt.shape[1], dtype=WWt.dtype)
+        prox = RIDGE * eig[bad, -1]  # proximal: (W Wᵀ + λ I) h = W x + λ h_prev
+        G = WWt[bad] + prox[:, None, None] * np.eye(WWt.shape[1], dtype=WWt.dtype)
         previous = H[bad] if cols is None else H[np.flatnonzero(bad), :, cols[bad]][:, :, None]
-        new[bad] = np.linalg.solve(G, rhs[bad] + ridge[:, None, None] * previous)
+        new[bad] = np.linalg.solve(G, rhs[bad] + prox[:, None, None] * previous)
     if nonnegative:
         np.maximum(new, 0.0, out=new)
     if cols is None:
@@ -76,19 +80,23 @@ class ALS(Solver):
     one random column of S and one random row of A per iteration."""
 
     name = "als"
-    settings = ("nonnegative", "sampling")
+    settings = ("nonnegative", "sampling", "alpha_A", "alpha_S", "l1_ratio")
+    penalties = ("l2",)  # ridge, through the normal equations
     from_documents = True
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.nonnegative = X, settings["nonnegative"]
+        self.objective = objective
         self.picks = sampled_picks(settings["sampling"], rngs, X.shape, settings["niter"])
 
     def step(self, W, H, t):
         col = row = None
         if self.picks is not None:
             col, row = self.picks[0][:, t], self.picks[1][:, t]
-        least_squares_columns(H, W, self.X, col, self.nonnegative)
-        least_squares_columns(W, H, self.X.T, row, self.nonnegative)
+        o = self.objective
+        least_squares_columns(H, W, self.X, col, self.nonnegative, o.l2_S)
+        check_deadline()
+        least_squares_columns(W, H, self.X.T, row, self.nonnegative, o.l2_A)
         return None
 
     def trace(self):

@@ -13,7 +13,8 @@ A solver class declares, as class attributes:
 - ``settings``: the parameter-table settings it reads besides the ones every
   run has (k, niter, reinit, seed, init, max_seconds); the table's method lists,
   the CLI, the sliders' visibility and the reproduce code derive from these;
-- ``losses``: the losses it minimises; ``mask``: whether it fits only observed
+- ``losses``: the losses it minimises (``ANY_BETA`` for all); ``penalties``: which
+  of the elastic net's "l1" and "l2" terms it takes; ``mask``: whether it fits only observed
   cells (the masked variant of its method); ``sparse``: whether it takes sparse
   X; ``backends``: the array back ends it runs on; ``from_documents``: whether
   it is one of the documents' methods; ``fixed_factors``: whether it can hold
@@ -22,13 +23,17 @@ A solver class declares, as class attributes:
 
 and implements
 
-- ``__init__(X, settings, rngs, mask=None)``: X, scaled to max 1, as a
+- ``__init__(X, settings, rngs, mask=None, objective=FROBENIUS)``: X, scaled to max 1, as a
   :class:`~nmf_core.datamatrix.DataMatrix` (the only way a solver reaches it), the
   validated settings, one Generator per restart, the boolean mask of observed
-  cells for a masked solver;
+  cells for a masked solver, and the :class:`~nmf_core.objective.Objective` for X
+  so scaled (loss and penalty weights);
+- ``step(W, H, t)`` may raise :class:`CutShort` (through :func:`check_deadline`)
+  part-way when the run's time cap has passed; factorize then restores W and H;
 - ``step(W, H, t)``: one iteration (S first, then A, as in the documents) in
-  place; returns the squared residual ``‖X − AS‖²`` per restart when it has it
-  cheaply from products it formed (exact where it is small), else None;
+  place; returns the objective (loss plus penalty) per restart when it has it
+  cheaply from products it formed (exact where it is small), else None, and
+  factorize measures it;
 - ``reset()``: forget any state carried between steps (called when a restart is
   dropped by the divergence guard);
 - ``trace()``: what the step-through player shows besides the factors
@@ -39,10 +44,49 @@ and implements
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
+
+from ..objective import Objective, loss_name
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline",
+                                                                      default=None)
+
+
+class CutShort(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised inside a step when the run's deadline has passed: factorize restores
+    the iterate from before the step and stops there."""
+
+
+def check_deadline() -> None:
+    """Raise :class:`CutShort` if this run's deadline (:func:`deadline`) has passed.
+
+    Long steps call it between their parts (HALS passes and masked rows, Kaczmarz
+    steps, per-restart products), so a time cap holds within one part."""
+    at = _DEADLINE.get()
+    if at is not None and time.perf_counter() > at:
+        raise CutShort
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Within this block, :func:`check_deadline` stops a step after ``at``
+    (time.perf_counter seconds; None: never).  Per thread, so runs in parallel
+    threads keep their own deadlines."""
+    token = _DEADLINE.set(at)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+ANY_BETA = "any β-divergence"
+FROBENIUS = Objective()
 
 
 class Trace(NamedTuple):
@@ -74,7 +118,8 @@ class Solver:
 
     name: ClassVar[str]
     settings: ClassVar[tuple[str, ...]] = ()
-    losses: ClassVar[tuple[str, ...]] = ("frobenius",)
+    losses: ClassVar[tuple[str, ...]] = ("frobenius",)  # ANY_BETA: every β-divergence
+    penalties: ClassVar[tuple[str, ...]] = ()  # of "l1", "l2": the elastic net it takes
     mask: ClassVar[bool] = False
     sparse: ClassVar[bool] = False
     backends: ClassVar[tuple[str, ...]] = ("numpy",)
@@ -83,8 +128,13 @@ class Solver:
     held_S: tuple[int, ...] = ()  # rows of S (of H) the solver must not update
     held_A: tuple[int, ...] = ()  # columns of A (rows of W) the solver must not update
 
-    def __init__(self, X, settings: Mapping[str, Any], rngs, mask=None):
+    def __init__(self, X, settings: Mapping[str, Any], rngs, mask=None,
+                 objective: Objective = FROBENIUS):
         self.X = X
+
+    @classmethod
+    def supports_loss(cls, beta: float) -> bool:
+        return ANY_BETA in cls.losses or loss_name(beta) in cls.losses
 
     def step(self, W, H, t: int):
         raise NotImplementedError

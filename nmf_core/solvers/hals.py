@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cost, Solver
+from .base import FROBENIUS, Cost, Solver, check_deadline
 from .products import ZERO, gram
 
 # A factor whose squared norm is below this (√ of the smallest normal float) counts as
@@ -70,6 +70,7 @@ def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
         if p < last:  # the last pass needs no measure of its move
             np.copyto(before, H)
         one_pass()
+        check_deadline()
         if p == last:
             break
         before -= H
@@ -101,6 +102,18 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol,
     _repeat_passes(H, one_pass, max_passes, tol)
 
 
+def penalised(WX, WWt, l1: float, l2: float):
+    """The products hals_rows takes, shifted for the elastic net (as TensorLy and
+    scikit-learn's cd do): L1 subtracts from W X, L2 adds to the diagonal of W Wᵀ,
+    which turns each row update into the exact minimiser of
+    ½‖X − WᵀH‖² + l1·‖H‖₁ + ½·l2·‖H‖² in that row, over H ≥ 0."""
+    if l1:
+        WX = WX - l1
+    if l2:
+        WWt = WWt + l2 * np.eye(WWt.shape[1])
+    return WX, WWt
+
+
 def inner_passes(k: int, other: int) -> int:
     """HALS passes per half-step: a pass costs about k·k·m flops against n·m·k for the
     products, so passes repeat while they are cheap next to the products
@@ -123,15 +136,17 @@ class HALS(Solver):
     """
 
     name = "hals"
-    settings = ("nonnegative",)
+    settings = ("nonnegative", "alpha_A", "alpha_S", "l1_ratio")
+    penalties = ("l1", "l2")
     backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
     fixed_factors = True
     sparse = True  # X only through the seam's products and residuals
     BETA, GROW, GROW_CAP, SHRINK = 0.5, 1.05, 1.01, 1.5  # Ang–Gillis's β₀, γ, γ̄, η
     TOL = 0.1  # Gillis–Glineur: inner passes stop once one moves H by ≤ TOL × the first's
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.nonnegative, self.tol = X, settings["nonnegative"], self.TOL
+        self.objective = objective
         self.passes = inner_passes
         self.reset()
 
@@ -157,11 +172,14 @@ class HALS(Solver):
             W_new = self._extrapolated(W, self.previous[0])
             H_new = self._extrapolated(H, self.previous[1])
         n, m = X.shape
-        hals_rows(H_new, X.product(W_new), gram(W_new), self.nonnegative,
-                  self.passes(k, n), self.tol, self.held_S)
+        o = self.objective
+        hals_rows(H_new, *penalised(X.product(W_new), gram(W_new), o.l1_S, o.l2_S),
+                  self.nonnegative, self.passes(k, n), self.tol, self.held_S)
         HXt, HHt = X.product_t(H_new), gram(H_new)
-        hals_rows(W_new, HXt, HHt, self.nonnegative, self.passes(k, m), self.tol, self.held_A)
-        sq = X.squared_residuals(W_new, H_new, (HXt, HHt, None))
+        hals_rows(W_new, *penalised(HXt, HHt, o.l1_A, o.l2_A), self.nonnegative,
+                  self.passes(k, m), self.tol, self.held_A)
+        sq = o.from_squared_residuals(X.squared_residuals(W_new, H_new, (HXt, HHt, None)),
+                                      W_new, H_new)
         ok = self._safeguard(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
@@ -223,7 +241,7 @@ class MaskedHALS(Solver):
     mask = True
     sparse = True
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         from ..sparse.masked import ObservedHALS
 
         self.engine = ObservedHALS(mask, settings["nonnegative"])

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import check_deadline
+
 ZERO = np.zeros(())  # a 0-d zero: the cheapest second argument for np.maximum
 GRAM_MIN_CELLS = 10_000  # below this, the direct norm is as cheap and exact
 EXACT_BELOW = 1e-6  # ‖X − AS‖² / ‖X‖² below which the Gram identity cancels: measure directly
@@ -27,9 +29,21 @@ def direct_residual_flops(n: int, m: int, k: int) -> int:
     return 2 * n * m * k
 
 
+CHUNK_FLOPS = 200_000_000  # stacked_product: above this, one restart at a time (≈ 25 ms each)
+
+
 def stacked_product(F: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """``F[r] @ Y`` for every restart r, as one matrix product. F (R, k, p), Y (p, q)."""
+    """``F[r] @ Y`` for every restart r, as one matrix product. F (R, k, p), Y (p, q).
+
+    A product above ``CHUNK_FLOPS`` runs one restart at a time, checking the run's
+    deadline between restarts, so that a time cap holds inside it."""
     R, k, p = F.shape
+    if R > 1 and R * k * p * Y.shape[1] > CHUNK_FLOPS:
+        out = np.empty((R, k, Y.shape[1]))
+        for r in range(R):
+            np.matmul(F[r], Y, out=out[r])
+            check_deadline()
+        return out
     return (F.reshape(R * k, p) @ Y).reshape(R, k, Y.shape[1])
 
 
@@ -39,7 +53,9 @@ def gram(F: np.ndarray) -> np.ndarray:
 
 
 def squared_residuals(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> np.ndarray:
-    """``‖X − W[r].T H[r]‖²_F`` for every restart, computed directly."""
+    """``‖X − W[r].T H[r]‖²_F`` for every restart, computed directly (one restart at a
+    time for large X, checking the run's deadline between them)."""
+
     if X.size * W.shape[0] <= 1_000_000:
         diff = (X - W.transpose(0, 2, 1) @ H).reshape(W.shape[0], -1)
         return np.vecdot(diff, diff)
@@ -47,6 +63,7 @@ def squared_residuals(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> np.ndarray
     for r in range(W.shape[0]):
         diff = X - W[r].T @ H[r]
         out[r] = np.vdot(diff, diff)
+        check_deadline()
     return out
 
 

@@ -7,10 +7,11 @@ import math
 import numpy as np
 
 from .als import sampled_picks
-from .base import Cost, Solver, Trace
+from .base import FROBENIUS, Cost, Solver, Trace, check_deadline
 from .products import ZERO, direct_residual_flops
 from .sampling import UniformStream, weighted_picks
 
+_GATHER_CELLS = 500_000  # Kaczmarz: rows gathered per block of steps (4 MB)
 _AFFINE_MAX_CELLS = 2_500  # Kaczmarz: (columns × (k+1))² up to which one product per step wins
 
 
@@ -40,22 +41,27 @@ def kaczmarz_columns(H, W, X, cols, uniforms, row_sampling: str, nonnegative: bo
     else:
         h = H[np.arange(R), :, cols][:, None, :]  # (R, 1, k)
         targets = cols[:, None, None]
-    # A is fixed during these steps, so every row they use is gathered at once;
-    # the loop below is then only the projection itself.
+    # A is fixed during these steps, so the rows they use are gathered a block of
+    # steps at a time (a few MB at most); the loop is then only the projection itself.
     steps = rows.transpose(1, 0, 2)  # (kacziter, R, c): step-major for cheap slicing
     restart = np.arange(R)[None, :, None]
-    a = W[restart, :, steps]  # (kacziter, R, c, k)
-    x = X.gather(steps, targets.transpose(1, 0, 2))  # (kacziter, R, c)
-    norm = norms[restart, steps]
-    inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
-    a_scaled = a * inverse[..., None]
+    targets = targets.transpose(1, 0, 2)
+    block = max(1, _GATHER_CELLS // max(1, R * steps.shape[2] * k))
     update = np.empty_like(h)
-    for a_t, x_t, scaled_t in zip(a, x, a_scaled, strict=True):
-        residual = x_t - np.vecdot(a_t, h)
-        np.multiply(residual[..., None], scaled_t, out=update)
-        h += update
-        if nonnegative:
-            np.maximum(h, 0.0, out=h)
+    for first in range(0, steps.shape[0], block):
+        part = steps[first : first + block]
+        a = W[restart, :, part]  # (block, R, c, k)
+        x = X.gather(part, targets)  # (block, R, c)
+        norm = norms[restart, part]
+        inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+        a_scaled = a * inverse[..., None]
+        for a_t, x_t, scaled_t in zip(a, x, a_scaled, strict=True):
+            residual = x_t - np.vecdot(a_t, h)
+            np.multiply(residual[..., None], scaled_t, out=update)
+            h += update
+            if nonnegative:
+                np.maximum(h, 0.0, out=h)
+        check_deadline()
     if cols is None:
         H[...] = h.transpose(0, 2, 1)
     else:
@@ -119,7 +125,9 @@ def _block_kaczmarz(H, W, X, cols, rows, norms, nonnegative: bool, workspace=Non
         start[:, 0, :k] = H[restart[:, 0, 0], :, cols]
     g = start.ravel().copy()
     other = np.empty_like(g)
-    for map_t in full.reshape(kz, R * c * size, R * c * size):
+    for step, map_t in enumerate(full.reshape(kz, R * c * size, R * c * size)):
+        if step & 31 == 31:
+            check_deadline()
         np.dot(map_t, g, out=other)
         if nonnegative:
             np.maximum(other, ZERO, out=g)  # the homogeneous 1 stays 1
@@ -149,7 +157,7 @@ class RK(Solver):
     settings = ("nonnegative", "sampling", "kacziter", "row_sampling")
     from_documents = True
 
-    def __init__(self, X, settings, rngs, mask=None):
+    def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         self.X, self.nonnegative = X, settings["nonnegative"]
         self.row_sampling = settings["row_sampling"]
         n, m = X.shape

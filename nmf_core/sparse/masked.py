@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..datamatrix import DataMatrix
+from ..solvers.base import check_deadline
 
 EXACT_BELOW = 1e-6  # residual / ‖X‖² below which the identity cancels: measure directly
 _CHUNK = 1 << 20  # numbers per chunk: observed cells of a direct residual, Gram entries
@@ -188,11 +189,13 @@ def hals_columns(H, b, G, nonnegative: bool = True, held=()) -> None:
         if nonnegative:
             np.maximum(step, 0.0, out=step)
         H[:, f] = step
+        check_deadline()  # the run's time cap, between rows (issue #10)
 
 
 def mu_columns(H, b, G, held=()) -> None:
     """Weighted Lee–Seung update of H, in place: ``H ← H ∘ b / (G h)`` column by column
     (rows f in ``held`` keep a ratio of 1)."""
+    check_deadline()  # the run's time cap (issue #10)
     denominator = np.einsum("rfgm,rgm->rfm", G, H)
     np.maximum(denominator, np.finfo(np.float64).eps, out=denominator)
     ratio = b / denominator

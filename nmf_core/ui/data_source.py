@@ -9,6 +9,7 @@ CSV shows its one-line error and the page carries on with the previous data.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 
@@ -21,13 +22,17 @@ from ..errors import NMFInputError
 from ..fingerprint import fingerprint
 from ..importing import changed_settings
 from ..params import METHODS
-from ..solvers import MASKED_METHODS
+from ..solvers import MASKED_METHODS, SOLVERS
+from ..sparse.check import is_sparse
+from ..sparse.io import sparse_kind
 from . import import_step
 from .widgets import BIND, DATA_PARAMS, hidden_controls, keep_across_pages, param_widget, remember
 
 LAST_GOOD_KEY = "_last_good_matrix"
 CSV_MEMO_KEY = "_csv_memo"
-CSV_TYPES = ["csv", "tsv", "txt", "xlsx", "ods"]
+CSV_TYPES = ["csv", "tsv", "txt", "xlsx", "ods", "mtx", "npz"]
+# The methods that take a scipy.sparse X (the solvers declare it).
+SPARSE_METHODS = tuple(name for name, cls in SOLVERS.items() if cls.sparse)
 NOT_IN_LINKS = ("An uploaded file stays on this server for your session only: a link "
                 "carries the settings, not the data.")
 # The loader's limits come from csvio; .streamlit/config.toml's maxUploadSize says the same.
@@ -38,7 +43,8 @@ MAX_UPLOAD_MB = DEFAULT_MAX_BYTES // MIB
 class Matrix:
     """What a page factors.
 
-    ``X`` (n, m) is read-only; ``mask`` (n, m) is False on missing cells (None
+    ``X`` (n, m) is read-only, a numpy array or (a .mtx, .npz or triples upload) a
+    scipy.sparse CSR array that is never made dense; ``mask`` (n, m) is False on missing cells (None
     when every cell is observed); ``A_true``/``S_true`` are the generating
     factors when known; ``spec`` names a built-in data set in the form
     :func:`nmf_core.data.load_dataset` reads (None for a CSV); ``image_shape``
@@ -46,7 +52,7 @@ class Matrix:
     """
 
     name: str
-    X: np.ndarray
+    X: np.ndarray  # or a scipy.sparse csr_array: see ``sparse``
     fingerprint: str
     row_labels: tuple[str, ...] | None = None
     col_labels: tuple[str, ...] | None = None
@@ -70,15 +76,27 @@ class Matrix:
         return self.X.shape
 
     @property
+    def sparse(self) -> bool:
+        return is_sparse(self.X)
+
+    @property
+    def stored(self) -> int:
+        """The stored entries of a sparse X (every cell of a dense one)."""
+        return int(self.X.nnz) if self.sparse else int(self.X.size)
+
+    @property
     def methods(self) -> tuple[str, ...]:
-        """The methods that can fit this matrix (missing values need hals or mu)."""
+        """The methods that can fit this matrix (missing values need hals or mu, a sparse
+        X the solvers that declare ``sparse``)."""
+        if self.sparse:
+            return SPARSE_METHODS
         if self.mask is None:
             return METHODS
         return MASKED_METHODS
 
     @property
     def shown_X(self) -> np.ndarray:
-        """X with missing cells as NaN, for display."""
+        """X with missing cells as NaN, for display (a sparse X as it is)."""
         return self.X if self.mask is None else np.where(self.mask, self.X, np.nan)
 
 
@@ -152,6 +170,58 @@ def matrix_from_csv(data: bytes, filename: str, blank_is_missing: bool,
                   import_settings=changed_settings(settings), requested_image_shape=image_shape)
 
 
+def sparse_fingerprint(X) -> str:
+    """The result cache's key for a CSR X: its shape and its three arrays."""
+    parts = [f"sparse:{X.shape};"] + [fingerprint(np.asarray(a)) for a in
+                                      (X.indptr, X.indices, X.data)]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def matrix_from_sparse(data: bytes, filename: str, triples: bool = False) -> Matrix:
+    """A sparse upload as a Matrix that stays sparse: Matrix Market or scipy .npz through
+    the front door (:func:`nmf_core.importing.read_raw`, which knows them by content), or
+    (row, column, value) triples (:func:`nmf_core.sparse.io.load_triples`, the ids kept
+    as labels).  Raises NMFInputError."""
+    import scipy.sparse as sp
+
+    from ..importing import finish, read_raw
+    from ..sparse.io import load_triples
+
+    if triples:
+        loaded = finish(load_triples(io.BytesIO(data)), transpose=False, scale="none",
+                        sha256=hashlib.sha256(data).hexdigest())
+        notes = ("read as (row, column, value) triples: the ids are the labels",)
+    else:
+        loaded = read_raw(data)
+        notes = loaded.notes
+    X = sp.csr_array(loaded.values)
+    X.sum_duplicates()
+    for array in (X.data, X.indices, X.indptr):
+        array.flags.writeable = False
+    return Matrix(name=filename, X=X, fingerprint=sparse_fingerprint(X),
+                  row_labels=loaded.row_labels, col_labels=loaded.col_labels,
+                  notes=tuple(notes), sha256=loaded.sha256, import_settings={})
+
+
+def _sparse_upload(uploaded, raw: bytes, triples: bool, container) -> Matrix | None:
+    """A .mtx, .npz or triples upload (no CSV import step: the file says its layout)."""
+    memo_key = (uploaded.file_id, "sparse", triples)
+    memo = st.session_state.get(CSV_MEMO_KEY)
+    if memo is None or memo[0] != memo_key:
+        try:
+            outcome: Matrix | str = matrix_from_sparse(raw, uploaded.name, triples)
+        except NMFInputError as exc:
+            outcome = str(exc)
+        memo = (memo_key, outcome)
+        st.session_state[CSV_MEMO_KEY] = memo
+    if isinstance(memo[1], str):
+        st.error(f"{uploaded.name}: {memo[1]}")
+        return None
+    import_step.sparse_report(container.expander(f"Import: how {uploaded.name} is read",
+                                                 expanded=True), memo[1])
+    return memo[1]
+
+
 def _uploaded_matrix(container) -> Matrix | None:
     """The uploaded CSV as a Matrix; None (after saying why) when there is none or it is bad.
 
@@ -160,11 +230,13 @@ def _uploaded_matrix(container) -> Matrix | None:
     with no file the CSV loaded earlier in the session (if any) is used.
     """
     uploaded = container.file_uploader(
-        "CSV or spreadsheet file", type=CSV_TYPES, key="csv_file",
+        "CSV, spreadsheet or sparse matrix file", type=CSV_TYPES, key="csv_file",
         help="Numbers only, non-negative; an optional header row and a column of row "
              "names (the import step shows what was detected and lets you change it). "
              "Comma, semicolon or tab separated UTF-8 text, or .xlsx / .ods. At most "
-             f"{DEFAULT_MAX_CELLS:,} cells and {MAX_UPLOAD_MB} MB.")
+             f"{DEFAULT_MAX_CELLS:,} cells and {MAX_UPLOAD_MB} MB. Sparse: Matrix Market "
+             ".mtx, scipy .npz, or (row, column, value) triples (tick the box below); "
+             "they stay sparse, unstored cells are zeros.")
     container.caption(NOT_IN_LINKS)
     # Missing values: opt in, since a blank cell is more often a mistake.
     if "csv_blank_missing" in hidden_controls():
@@ -176,6 +248,16 @@ def _uploaded_matrix(container) -> Matrix | None:
             help="Fit only the filled cells (methods hals and mu). Off: a blank cell is an "
                  "error.")
     remember("csv_blank_missing", blank_is_missing, False)
+    if "csv_triples" in hidden_controls():
+        triples = st.query_params.get("csv_triples", "").lower() == "true"
+    else:
+        keep_across_pages("csv_triples")
+        triples = container.checkbox(
+            "File is (row, column, value) triples", key="csv_triples", bind=BIND,
+            help="One stored entry a line (anything after the value is ignored), with or "
+                 "without a header; the row and column ids become the labels. Read as a "
+                 "sparse matrix: cells not listed are zeros.")
+    remember("csv_triples", triples, False)
     if uploaded is None:
         last = st.session_state.get(LAST_GOOD_KEY)
         if last is not None and last.spec is None:  # a CSV from earlier (or another page)
@@ -184,6 +266,8 @@ def _uploaded_matrix(container) -> Matrix | None:
         st.info("Upload a CSV in the sidebar. Until then the previous data stays loaded.")
         return None
     raw = uploaded.getvalue()
+    if triples or sparse_kind(raw) is not None:
+        return _sparse_upload(uploaded, raw, triples, container)
     settings, image_shape, box = import_step.import_controls(raw, uploaded.name,
                                                              blank_is_missing)
     memo_key = (uploaded.file_id, repr(sorted(settings.items())), image_shape)
@@ -208,6 +292,12 @@ def _uploaded_matrix(container) -> Matrix | None:
         return None
     import_step.report(box, memo[1])
     return memo[1]
+
+
+def density_text(matrix: Matrix) -> str:
+    """The share of X's cells that are stored, e.g. "density 0.0050 %"."""
+    cells = matrix.shape[0] * matrix.shape[1]
+    return f"density {100 * matrix.stored / cells:.2g} %" if cells else "no cells"
 
 
 def data_source_controls(container=None) -> Matrix:
@@ -246,6 +336,8 @@ def data_source_controls(container=None) -> Matrix:
         st.session_state[LAST_GOOD_KEY] = matrix
     n, m = matrix.shape
     missing = "" if matrix.mask is None else f", {int((~matrix.mask).sum()):,} missing"
+    if matrix.sparse:
+        missing = f", sparse: {matrix.stored:,} stored entries ({density_text(matrix)})"
     container.caption(f"X is {n:,} × {m:,}{missing}.")
     if matrix.image_shape is not None and matrix.S_true is not None:
         h, w = matrix.image_shape

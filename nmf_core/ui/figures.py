@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..downsample import MAX_DISPLAY_CELLS, block_average, thin_indices
+from ..downsample import MAX_DISPLAY_CELLS, Downsampled, block_average, thin_indices
 from ..result import NMFResult
 
 MAX_HEATMAP_CELLS = MAX_DISPLAY_CELLS
@@ -153,13 +153,19 @@ def heatmap(
     default it is used when M has negative entries, so they stand out.  Hover
     shows the row and column labels and the value.  Over ``max_cells`` cells
     the matrix is block-averaged and the title says so; ``layout.meta`` holds
-    ``{"block": [rows, cols]}`` per block (``[1, 1]`` when shown in full).
+    ``{"block": [rows, cols]}`` per block (``[1, 1]`` when shown in full).  ``M`` may
+    be a :class:`~nmf_core.downsample.Downsampled` whose block means are already taken.
     """
-    M = np.asarray(M, dtype=float)
-    n, m = M.shape
+    if isinstance(M, Downsampled):  # block means already taken (a sparse X's, say)
+        shown = M
+        n, m = shown.shape
+        M = shown.values
+    else:
+        M = np.asarray(M, dtype=float)
+        n, m = M.shape
+        shown = block_average(M, max_cells)
     rows = unique_labels(row_labels, n, row_name)
     cols = unique_labels(col_labels, m, col_name)
-    shown = block_average(M, max_cells)
     if shown.reduced:
         rows = _block_labels(rows, shown.row_starts, shown.row_step, row_name + "s")
         cols = _block_labels(cols, shown.col_starts, shown.col_step, col_name + "s")
@@ -220,6 +226,42 @@ def result_figures(X, AS, A, S, *, mask=None, row_labels=None, col_labels=None,
     }
 
 
+def sparse_data_figure(X, title: str = "X: the data", *, row_labels=None, col_labels=None,
+                       max_cells: int = MAX_HEATMAP_CELLS, zrange=None) -> go.Figure:
+    """A scipy.sparse X as the block means of its stored entries (never n×m)."""
+    from ..sparse.display import sparse_block_mean
+
+    return heatmap(sparse_block_mean(X, max_cells), title, row_labels=row_labels,
+                   col_labels=col_labels, zrange=zrange, diverging=False)
+
+
+def sparse_result_figures(X, A, S, *, row_labels=None, col_labels=None,
+                          max_cells: int = MAX_HEATMAP_CELLS) -> dict[str, go.Figure]:
+    """:func:`result_figures` for a scipy.sparse X without densifying: X's block means
+    from its stored entries, AS's from the factors' block means, the residual their
+    difference (see :mod:`nmf_core.sparse.display`)."""
+    from ..sparse.display import block_mean_product, difference, sparse_block_mean
+
+    X_blocks = sparse_block_mean(X, max_cells)
+    AS_blocks = block_mean_product(A, S, max_cells)
+    R_blocks = difference(X_blocks, AS_blocks)
+    shared = value_range(X_blocks.values, AS_blocks.values)
+    r = max(symmetric_range(R_blocks.values)[1], RESIDUAL_FLOOR * max(abs(v) for v in shared))
+    labels = dict(row_labels=row_labels, col_labels=col_labels)
+    factors = [f"factor {i + 1}" for i in range(np.shape(A)[1])]
+    return {
+        "X": heatmap(X_blocks, "X: the data", zrange=shared, diverging=False, **labels),
+        "AS": heatmap(AS_blocks, "AS: the approximation", zrange=shared, diverging=False,
+                      **labels),
+        "residual": heatmap(R_blocks, "Residual X − AS (red: X above AS, blue: below)",
+                            zrange=(-r, r), diverging=True, **labels),
+        "A": heatmap(A, "A (rows × factors)", row_labels=row_labels, col_labels=factors,
+                     col_name="factor", max_cells=max_cells),
+        "S": heatmap(S, "S (factors × columns)", row_labels=factors, col_labels=col_labels,
+                     row_name="factor", max_cells=max_cells),
+    }
+
+
 def _curve(errors: np.ndarray, max_points: int, log_y: bool):
     idx = thin_indices(len(errors), max_points)
     y = np.asarray(errors, dtype=float)[idx]
@@ -228,12 +270,24 @@ def _curve(errors: np.ndarray, max_points: int, log_y: bool):
     return idx, y
 
 
+RELATIVE_ERROR_TITLE = "relative error ‖X − AS‖ / ‖X‖"
+
+
+def _y_title(results) -> str:
+    """The y axis says what the curves plot (NMFResult.curve_label); one label for all."""
+    labels = {getattr(r, "curve_label", RELATIVE_ERROR_TITLE) for r in results}
+    if len(labels) == 1:
+        label = labels.pop()
+        return RELATIVE_ERROR_TITLE if label.startswith("relative error") else label
+    return "each run's √(2·objective)/‖X‖ (relative error for plain Frobenius)"
+
+
 def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool,
-                   height: int = 340) -> go.Figure:
+                   height: int = 340, y_title: str = RELATIVE_ERROR_TITLE) -> go.Figure:
     fig.update_layout(**top_layout(title, legend_names(fig)), height=height,
                       hovermode="closest")
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text="relative error ‖X − AS‖ / ‖X‖",
+    fig.update_yaxes(title_text=y_title,
                      type="log" if log_y else "linear",
                      # one notation on log axes: 10⁻¹⁶ … 10⁰, never a mix with 100µ
                      exponentformat="power" if log_y else "B")
@@ -267,7 +321,7 @@ def convergence_figure(result: NMFResult, *, log_y: bool = False,
         line=dict(width=3, color="#d62728"),
         hovertemplate="best restart<br>iteration %{x}<br>error %{y:.4g}<extra></extra>",
     ))
-    return _finish_curves(fig, title, "iteration", log_y, height)
+    return _finish_curves(fig, title, "iteration", log_y, height, _y_title([result]))
 
 
 def error_curve_figure(iterations, errors, *, title: str = "Convergence", name: str = "error",
@@ -311,7 +365,7 @@ def comparison_figure(results: Mapping[str, NMFResult], *, x_axis: str = "iterat
     x_title = "iteration" if x_axis == "iteration" else "elapsed time (s)"
     title = "Best restart of each method, by " + ("iteration" if x_axis == "iteration"
                                                    else "time")
-    return _finish_curves(fig, title, x_title, log_y)
+    return _finish_curves(fig, title, x_title, log_y, y_title=_y_title(results.values()))
 
 
 # --------------------------------------------------------------------------- teaching views

@@ -111,3 +111,22 @@ def report(box, matrix) -> None:
     if matrix.image_shape is None and matrix.requested_image_shape is not None:
         h, w = matrix.requested_image_shape
         box.warning(f"Rows cannot be {h}×{w} images: a row has {m} values, not {h * w}.")
+
+
+def sparse_report(box, matrix) -> None:
+    """A sparse upload as read: its shape, stored entries and density, and its first
+    stored entries (never the matrix as a grid)."""
+    from .data_source import density_text
+
+    n, m = matrix.shape
+    detected = "; ".join(matrix.notes) if matrix.notes else "a sparse matrix"
+    box.markdown(f"**Read as sparse X ({n:,} × {m:,}): {matrix.stored:,} stored entries, "
+                 f"{density_text(matrix)}.** Detected: {detected}. Cells not stored are "
+                 "zeros.")
+    coo = matrix.X[: min(n, 8)].tocoo()
+    rows = matrix.row_labels or [str(i + 1) for i in range(n)]
+    cols = matrix.col_labels or [str(j + 1) for j in range(m)]
+    first = pd.DataFrame({"row": [rows[i] for i in coo.row[:12]],
+                          "column": [cols[j] for j in coo.col[:12]],
+                          "value": coo.data[:12]})
+    box.dataframe(first, hide_index=True, height=min(36 * (len(first) + 1) + 2, 330))

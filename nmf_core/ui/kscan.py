@@ -96,7 +96,12 @@ def _k_range(top: int, hidden, container) -> tuple[int, int]:
 def run_scan(matrix: Matrix, values: dict[str, Any]) -> KScan | None:
     """The scan, cached by the data's fingerprint and every setting.  Refused
     (with a message naming the setting to lower) when its estimated time passes
-    :data:`runs.MAX_SECONDS`; each fit is also capped, so it can never run long."""
+    :data:`runs.MAX_SECONDS`; each fit is also capped, so it can never run long.
+    None, after saying so, for a sparse X (the held-out folds are a dense mask)."""
+    if matrix.sparse:
+        st.info("Choose k needs a dense X: its held-out folds hide cells with a dense "
+                "n×m mask. Factor this sparse upload on the workbench, or compare k there.")
+        return None
     ks = tuple(range(values["ks"][0], values["ks"][1] + 1))
     method, folds, niter = values["method"], values["folds"], values["niter"]
     budget = runs.MAX_SECONDS

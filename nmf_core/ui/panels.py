@@ -60,18 +60,32 @@ def metrics_row(result: NMFResult) -> None:
     columns[3].metric("Best restart", numbers.of(result.best_run + 1, reinit))
     columns[4].metric("Diverged", numbers.of(result.n_diverged, reinit),
                       help="Restarts whose error blew up or became non-finite")
+    if result.sparseness is not None:
+        loss = "" if result.objective is None else (
+            f"; objective ({result.loss} loss + penalty) {result.objective[-1]:.4g}")
+        st.caption(f"Hoyer sparseness of the parts: A {result.sparseness['A']:.2f}, "
+                   f"S {result.sparseness['S']:.2f} (0 flat, 1 a single non-zero){loss}")
 
 
 def data_heatmap(matrix: Matrix, title: str = "X: the data") -> go.Figure:
+    if matrix.sparse:  # block means of the stored entries, never n×m
+        return figures.sparse_data_figure(matrix.X, title, row_labels=matrix.row_labels,
+                                          col_labels=matrix.col_labels)
     return figures.heatmap(matrix.shown_X, title, row_labels=matrix.row_labels,
                            col_labels=matrix.col_labels)
 
 
 def result_heatmaps(matrix: Matrix, result: NMFResult, *, key: str = "heatmaps") -> None:
-    """X and AS on one colour scale, the residual X − AS centred at 0, then A and S."""
-    figs = figures.result_figures(matrix.X, result.approximation, result.A, result.S,
-                                  mask=matrix.mask, row_labels=matrix.row_labels,
-                                  col_labels=matrix.col_labels)
+    """X and AS on one colour scale, the residual X − AS centred at 0, then A and S
+    (for a sparse X, block means computed without densifying)."""
+    if matrix.sparse:
+        figs = figures.sparse_result_figures(matrix.X, result.A, result.S,
+                                             row_labels=matrix.row_labels,
+                                             col_labels=matrix.col_labels)
+    else:
+        figs = figures.result_figures(matrix.X, result.approximation, result.A, result.S,
+                                      mask=matrix.mask, row_labels=matrix.row_labels,
+                                      col_labels=matrix.col_labels)
     left, right = st.columns(2)
     with left:
         chart(figs["X"], key=f"{key}_X", note="X")
@@ -101,13 +115,16 @@ def download_files(matrix: Matrix, result: NMFResult) -> dict[str, Callable[[], 
     labels kept and neutralised against formula injection by ``to_csv_bytes``;
     errors.csv holds every restart's error curve."""
     names = factor_names(result.A.shape[1])
-    return {
+    files = {
         "A.csv": lambda: to_csv_bytes(result.A, matrix.row_labels, names),
         "S.csv": lambda: to_csv_bytes(result.S, names, matrix.col_labels),
         "AS.csv": lambda: to_csv_bytes(result.approximation, matrix.row_labels,
                                        matrix.col_labels),
         "errors.csv": lambda: errors_csv(result),
     }
+    if matrix.sparse:  # AS would be n×m: as the bundle, leave it out
+        del files["AS.csv"]
+    return files
 
 
 def bundle_zip(matrix: Matrix, result: NMFResult) -> tuple[str, bytes]:
@@ -170,6 +187,10 @@ def reproduce_code(matrix: Matrix, result: NMFResult) -> None:
         if matrix.spec is not None:
             st.code(python_code(matrix.spec, result.params), language="python")
             st.code(cli_command(matrix.spec, result.params), language="bash")
+        elif matrix.sparse:  # the CLI knows .mtx/.npz by content; triples need the flag
+            triples = " --triples" if any("triples" in note for note in matrix.notes) else ""
+            st.code(cli_command(matrix.name, result.params) + triples, language="bash")
+            st.caption("With your file saved under that name in the current folder.")
         else:
             missing = matrix.mask is not None  # blank cells fitted around, as here
             settings = matrix.import_settings or {}  # load_csv's kwargs, the CLI's flags
@@ -204,6 +225,12 @@ def comparison_table(results: dict[str, NMFResult]) -> None:
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
         "final relative error": st.column_config.NumberColumn(format="%.4g"),
         "time (s)": st.column_config.NumberColumn(format="%.3f"),
+        "objective": st.column_config.NumberColumn(format="%.4g", help=(
+            "the loss plus any penalty, in scikit-learn's convention")),
+        "sparseness A": st.column_config.NumberColumn(format="%.3f", help=(
+            "Hoyer's sparseness of A's columns: 0 flat, 1 a single non-zero")),
+        "sparseness S": st.column_config.NumberColumn(format="%.3f", help=(
+            "Hoyer's sparseness of S's rows")),
     })
     download_buttons({
         "compare.csv": lambda: table_csv_bytes(rows),

@@ -55,6 +55,10 @@ def step_through(matrix: Matrix, result: NMFResult, settings: dict[str, Any], *,
     remember(PLAYER_KEY, opened, False)
     if not opened:
         return
+    if matrix.sparse:  # the player draws AS at every iterate in full: n×m
+        st.info("The player is not available for a sparse X: it would draw the n×m "
+                "product at every step.")
+        return
     if result.snapshots is None:
         result = runs.run_factorization(matrix, {**settings, "snapshots": SNAPSHOTS})
     if result.snapshots is None or len(result.snapshots.iterations) < 2:

@@ -161,7 +161,8 @@ def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
     cap cut short is recomputed by a later request that can finish it."""
     settings = dict(settings)
     settings.setdefault("max_seconds", MAX_SECONDS)
-    fits = warn_if_over_budget(matrix.X.shape, settings)
+    fits = warn_if_over_budget(matrix.X.shape, settings,
+                               stored=matrix.stored if matrix.sparse else None)
     key = tuple(sorted(settings.items()))
     cached = _cached_factorize_with_snapshots if settings.get("snapshots") else _cached_factorize
     return _serve(
@@ -171,14 +172,16 @@ def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
         lambda result: result.truncated)
 
 
-def warn_if_over_budget(shape, settings: dict[str, Any]) -> bool:
+def warn_if_over_budget(shape, settings: dict[str, Any], *, stored: int | None = None) -> bool:
     """Before a run: if its estimated time passes the cap, say so and name the slider.
+    ``stored``: a sparse X's stored entries, which the solvers' declared cost counts.
     Returns whether the run is expected to finish within the cap."""
     cap = settings["max_seconds"]
     method, niter, reinit = settings["method"], settings["niter"], settings["reinit"]
     kacziter = settings.get("kacziter", 1)
     estimate = estimate_seconds(shape, settings["k"], method, niter, reinit, kacziter,
-                                settings.get("sampling", "sweep"))
+                                settings.get("sampling", "sweep"),
+                                **({} if stored is None else {"stored": stored}))
     if cap is None or estimate <= cap:
         return True
     if cap is not None and estimate > cap:

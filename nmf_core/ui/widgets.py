@@ -41,6 +41,10 @@ LABELS = {
     "sampling": "Sampling",
     "row_sampling": "Kaczmarz row sampling",
     "nonnegative": "Non-negative factors",
+    "loss": "Loss",
+    "alpha_A": "Penalty on A (alpha_A)",
+    "alpha_S": "Penalty on S (alpha_S)",
+    "l1_ratio": "L1 ratio (0 ridge, 1 lasso)",
     "data": "Data",
     "n": "Rows n",
     "m": "Columns m",
@@ -276,6 +280,8 @@ def _param_widget(
     label = label or LABELS.get(param.name, param.name)
     help = param.help if help is None else help
     default = param.default if default is None else default
+    if param.number_too and param.kind is not str:  # a keyword (alpha_S's "same") or a number
+        return _keyword_or_number(param, key, default, hidden, label, help, container)
     if param.name not in hidden:
         keep_across_pages(key)
 
@@ -315,6 +321,35 @@ def _param_widget(
     return remember(key, container.slider(
         label, min_value=low, max_value=top, value=default,
         step=_slider_step(param, low, top), key=key, help=help, bind=BIND), link_default)
+
+
+def _keyword_or_number(param: Param, key: str, default, hidden, label, help, container):
+    """A toggle for the keyword (``param.choices[0]``), and a slider when it is off."""
+    keyword = param.choices[0]
+    toggle_key = f"{key}_{keyword}"
+    asked = url_value(param, key, default)
+    on_default = default == keyword
+    if param.name in hidden:
+        return remember(key, asked, default)
+    keep_across_pages(toggle_key)
+    use_keyword = remember(toggle_key, container.toggle(
+        f"{label}: {keyword}", value=on_default, key=toggle_key, help=help, bind=BIND),
+        on_default)
+    if use_keyword:
+        return remember(key, keyword, default)
+    number = replace(param, choices=None, number_too=False,
+                     default=0.0 if not isinstance(default, (int, float)) else default)
+    return param_widget(number, key=key, hidden=hidden, label=label, help=help,
+                        container=container)
+
+
+def _loss_choices(chosen) -> tuple[str, ...]:
+    """The named losses every chosen method minimises."""
+    from ..objective import beta_of
+    from ..solvers import solver_class
+
+    return tuple(name for name in PARAMS["loss"].choices
+                 if all(solver_class(m).supports_loss(beta_of(name)) for m in chosen))
 
 
 def parameter_controls(
@@ -359,7 +394,9 @@ def parameter_controls(
         too_high = "k = {value} is above the slider's top, {top}; using k = {top}."
     values["k"] = widget("k", high=min(n, m), too_high=too_high)
     for name in RESULT_SETTINGS:
-        if any(applies(name, method) for method in chosen):
+        if name == "loss":
+            values[name] = widget(name, choices=_loss_choices(chosen))
+        elif any(applies(name, method) for method in chosen):
             values[name] = widget(name)
         else:
             values[name] = defaults.get(name, PARAMS[name].default)
