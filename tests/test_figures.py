@@ -157,3 +157,34 @@ def test_log_error_axes_use_one_notation():
     result = run(example().X, 3, "hals", niter=50)
     assert figures.convergence_figure(result, log_y=True).layout.yaxis.exponentformat == "power"
     assert figures.convergence_figure(result).layout.yaxis.exponentformat != "power"
+
+
+# --------------------------------------------------------------------------- projector view
+def test_curve_legends_sit_above_the_plot_where_no_axis_title_is():
+    """Measured: curve legends overlapped the axis title even at 1440 px."""
+    from nmf_core import factorize
+    from nmf_core.ui.figures import comparison_figure, convergence_figure
+
+    X = np.random.default_rng(0).random((12, 10))
+    result = factorize(X, 3, "hals", niter=5, reinit=2, seed=1)
+    for fig in (convergence_figure(result, log_y=True),
+                comparison_figure({"hals": result, "als": result}, log_y=True)):
+        legend = fig.layout.legend
+        assert legend.orientation == "h" and legend.yanchor == "bottom" and legend.y > 1
+        title_lines = fig.layout.title.text.count("<br>") + 1
+        assert fig.layout.margin.t >= 20 * title_lines + 22  # room for title and legend
+        assert fig.layout.yaxis.exponentformat == "power"  # one notation on log axes
+
+
+def test_long_titles_wrap_and_tick_labels_are_shortened_with_the_full_text_on_hover():
+    """Measured: axis labels read "our 1" and "actory 1" at 150 % zoom."""
+    from nmf_core.ui.figures import TICK_CHARS, TITLE_CHARS, heatmap
+
+    rows = [f"a very long row label {i}" for i in range(3)]
+    fig = heatmap(np.ones((3, 2)), "A heatmap with a title far longer than one line "
+                  "of a narrow chart", row_labels=rows)
+    assert all(len(line) <= TITLE_CHARS for line in fig.layout.title.text.split("<br>"))
+    assert fig.layout.title.text.count("<br>") >= 1
+    assert list(fig.data[0].y) == rows  # hover (and the data) keep the full text
+    assert all(len(t) <= TICK_CHARS for t in fig.layout.yaxis.ticktext)
+    assert list(fig.layout.yaxis.tickvals) == rows
