@@ -112,7 +112,7 @@ def test_a_large_sparse_upload_never_builds_an_n_by_m_array():
     finally:
         tracemalloc.stop()
     cells = n * m * 8  # one float64 n×m array: 3.2 GB
-    assert peak < cells / 100, peak  # everything together is under 32 MB
+    assert peak < cells / 40, peak  # under 80 MB (about 28 MB measured): no n×m array
     for fig in (data_figure, *figs.values()):
         assert np.asarray(fig.data[0].z).size <= figures.MAX_HEATMAP_CELLS
     assert list(figs["X"].layout.meta["block"]) != [1, 1]
