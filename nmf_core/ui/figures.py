@@ -516,9 +516,7 @@ def animated_player(snaps, errors, *, x_range, row_labels=None, col_labels=None,
                     row_name="factor", zrange=ranges["S"], diverging=ranges["S"][0] < 0,
                     max_cells=ANIMATION_CELLS),
         )
-        marker = go.Scatter(x=[t], y=[errors[min(t, len(errors) - 1)]], mode="markers",
-                            marker=dict(size=12, color=STEP_COLOUR), name="this iterate",
-                            hovertemplate="iteration %{x}<br>error %{y:.4g}<extra></extra>")
+        marker = _iterate_marker(errors, t)
         maps = []
         for panel in panels:
             trace = panel.data[0]
@@ -534,8 +532,23 @@ def animated_player(snaps, errors, *, x_range, row_labels=None, col_labels=None,
     first = traces(int(chosen[0]))
     for trace, (row, col) in zip(first, ((1, 1), (1, 2), (2, 1), (2, 2)), strict=True):
         fig.add_trace(trace, row=row, col=col)
+    _animate(fig, iterations, chosen, traces, frame_ms, height, moving=[1, 2, 3, 4])
+    fig.update_yaxes(type="log" if (errors > 0).all() else "linear", row=1, col=1,
+                     exponentformat="power")
+    for axis in ("xaxis2", "xaxis3", "xaxis4"):
+        fig.layout[axis].update(showticklabels=False)
+    for axis in ("yaxis2", "yaxis3", "yaxis4"):
+        fig.layout[axis].update(autorange="reversed", showticklabels=False)
+    return fig
+
+
+def _animate(fig: go.Figure, iterations: list[int], chosen, traces, frame_ms: int,
+             height: int, moving: list[int]) -> None:
+    """Give ``fig`` one frame per chosen snapshot (``traces(index)`` replacing the traces
+    at ``moving``), titled by its iteration, with plotly's own slider and Play/Pause:
+    the players' one animation."""
     names = [str(iterations[int(i)]) for i in chosen]
-    fig.frames = [go.Frame(name=name, data=traces(int(i)), traces=[1, 2, 3, 4],
+    fig.frames = [go.Frame(name=name, data=traces(int(i)), traces=moving,
                            layout=dict(title_text=f"Iteration {name}"))
                   for name, i in zip(names, chosen, strict=True)]
     frame = dict(duration=int(frame_ms), redraw=True)
@@ -556,10 +569,44 @@ def animated_player(snaps, errors, *, x_range, row_labels=None, col_labels=None,
                       steps=[dict(label=name, method="animate", args=[[name], dict(
                           frame=dict(duration=0, redraw=True), mode="immediate",
                           transition=dict(duration=0))]) for name in names])])
+
+
+def _iterate_marker(errors: np.ndarray, t: int) -> go.Scatter:
+    return go.Scatter(x=[t], y=[errors[min(t, len(errors) - 1)]], mode="markers",
+                      marker=dict(size=12, color=STEP_COLOUR), name="this iterate",
+                      hovertemplate="iteration %{x}<br>error %{y:.4g}<extra></extra>")
+
+
+def image_player(snaps, errors, image_shape: tuple[int, int], *, frame_ms: int = 400,
+                 height: int = 420) -> go.Figure:
+    """The player for image data: the best restart's parts (the rows of S) drawn as
+    pictures (:func:`image_grid_figure`'s grid) at every snapshot, beside the error
+    curve, animated in the browser like :func:`animated_player`."""
+    from plotly.subplots import make_subplots
+
+    from ..images import rows_as_images
+
+    iterations = [int(t) for t in snaps.iterations]
+    chosen = thin_indices(len(iterations), ANIMATION_FRAMES)
+    errors = np.asarray(errors, dtype=float)
+
+    def traces(index):
+        grid = image_grid_figure(rows_as_images(snaps.S[index], image_shape),
+                                 "parts", name="part").data[0]
+        grid.update(showscale=False)
+        return [_iterate_marker(errors, iterations[index]), grid]
+
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6],
+                        subplot_titles=("Relative error", "The parts (rows of S) as pictures"))
+    fig.add_trace(go.Scatter(x=np.arange(len(errors)), y=errors, mode="lines",
+                             line=dict(color="#7f7f7f", width=2), name="error",
+                             hoverinfo="skip"), row=1, col=1)
+    for trace, col in zip(traces(int(chosen[0])), (1, 2), strict=True):
+        fig.add_trace(trace, row=1, col=col)
+    _animate(fig, iterations, chosen, traces, frame_ms, height, moving=[1, 2])
+    fig.update_layout(meta={**fig.layout.meta, "image_shape": list(image_shape)})
     fig.update_yaxes(type="log" if (errors > 0).all() else "linear", row=1, col=1,
                      exponentformat="power")
-    for axis in ("xaxis2", "xaxis3", "xaxis4"):
-        fig.layout[axis].update(showticklabels=False)
-    for axis in ("yaxis2", "yaxis3", "yaxis4"):
-        fig.layout[axis].update(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(visible=False, constrain="domain", row=1, col=2)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x2", row=1, col=2)
     return fig
