@@ -8,9 +8,10 @@ run that page alone, without this navigation or the page config.
 
 import streamlit as st
 
-from nmf_core.ui import guide, widgets
+from nmf_core.ui import guide, numbers, widgets
 
 st.set_page_config(page_title="NMF Explorer", page_icon=":material/grid_on:", layout="wide")
+st.html(numbers.METRIC_CSS)  # metric values shrink with the window (projector view)
 widgets.start_link()  # each run's share link holds only the controls that run draws
 
 pages = [

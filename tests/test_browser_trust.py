@@ -131,3 +131,45 @@ def test_play_runs_to_the_end_in_the_browser_while_the_cpu_is_busy(open_page):
     assert seen[-1] == 20 and len(set(seen)) > 5  # to the end, through the frames
     value, title = page.evaluate(_SETTLED_STATE_JS)
     assert title == f"Iteration {value}" == "Iteration 20"  # and at rest they agree
+
+
+# --------------------------------------------------------------------------- projector view
+PROJECTOR = {"width": 853, "height": 480}  # 1280x720 at 150 % zoom, in CSS pixels
+PAGES = ("", "factory", "compare", "choose_k", "recommend")
+_CLIPPED_METRICS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+  .filter(e => e.getClientRects().length)
+  .flatMap(e => [e, ...e.querySelectorAll('*')]
+    .filter(x => x.scrollWidth > x.clientWidth && x.clientWidth > 0)
+    .map(x => e.innerText.trim() + ' (' + x.scrollWidth + ' > ' + x.clientWidth + ')'))"""
+_SIDEBAR_OPEN_JS = """() => {
+  const bar = document.querySelector('[data-testid="stSidebar"]');
+  if (!bar) return false;
+  const box = bar.getBoundingClientRect();
+  return box.width > 50 && box.right > 50;
+}"""
+
+
+def _set_sidebar(page, want_open: bool) -> None:
+    """Open or close the sidebar with its own buttons (at 853 px it starts closed)."""
+    if page.evaluate(_SIDEBAR_OPEN_JS) != want_open:
+        if want_open:
+            page.locator('[data-testid="stExpandSidebarButton"]').click()
+        else:
+            page.locator('[data-testid="stSidebar"]').hover()
+            page.locator('[data-testid="stSidebarCollapseButton"] button').click()
+        page.wait_for_function(f"({_SIDEBAR_OPEN_JS})() === {str(want_open).lower()}")
+    page.wait_for_timeout(600)  # the main block's width settles after the slide
+
+
+def test_every_metric_value_fits_its_box_at_150_percent_zoom(open_page):
+    """Measured: at 1280x720 and 150 % zoom the headline metric read "Relative … 1.6…"."""
+    clipped, shown = {}, {}
+    for path in PAGES:
+        page = open_page(path, viewport=PROJECTOR)
+        shown[path] = page.locator('[data-testid="stMetricValue"]').count()
+        for want_open in (True, False):
+            _set_sidebar(page, want_open)
+            state = "sidebar open" if want_open else "sidebar closed"
+            clipped[(path, state)] = page.evaluate(_CLIPPED_METRICS_JS)
+    assert shown[""] >= 5, shown  # the workbench's row of five is there to be measured
+    assert not any(clipped.values()), {key: v for key, v in clipped.items() if v}

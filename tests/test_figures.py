@@ -157,3 +157,59 @@ def test_log_error_axes_use_one_notation():
     result = run(example().X, 3, "hals", niter=50)
     assert figures.convergence_figure(result, log_y=True).layout.yaxis.exponentformat == "power"
     assert figures.convergence_figure(result).layout.yaxis.exponentformat != "power"
+
+
+# --------------------------------------------------------------------------- projector view
+def test_curve_legends_sit_above_the_plot_where_no_axis_title_is():
+    """Measured: curve legends overlapped the axis title even at 1440 px."""
+    from nmf_core import factorize
+    from nmf_core.ui.figures import comparison_figure, convergence_figure
+
+    X = np.random.default_rng(0).random((12, 10))
+    result = factorize(X, 3, "hals", niter=5, reinit=2, seed=1)
+    for fig in (convergence_figure(result, log_y=True),
+                comparison_figure({"hals": result, "als": result}, log_y=True)):
+        legend = fig.layout.legend
+        assert legend.orientation == "h" and legend.yanchor == "bottom" and legend.y > 1
+        title_lines = fig.layout.title.text.count("<br>") + 1
+        assert fig.layout.margin.t >= 20 * title_lines + 22  # room for title and legend
+        assert fig.layout.yaxis.exponentformat == "power"  # one notation on log axes
+
+
+def test_long_titles_wrap_and_tick_labels_are_shortened_with_the_full_text_on_hover():
+    """Measured: axis labels read "our 1" and "actory 1" at 150 % zoom."""
+    from nmf_core.ui.figures import TICK_CHARS, TITLE_CHARS, heatmap
+
+    rows = [f"a very long row label {i}" for i in range(3)]
+    fig = heatmap(np.ones((3, 2)), "A heatmap with a title far longer than one line "
+                  "of a narrow chart", row_labels=rows)
+    assert all(len(line) <= TITLE_CHARS for line in fig.layout.title.text.split("<br>"))
+    assert fig.layout.title.text.count("<br>") >= 1
+    assert list(fig.data[0].y) == rows  # hover (and the data) keep the full text
+    assert all(len(t) <= TICK_CHARS for t in fig.layout.yaxis.ticktext)
+    assert list(fig.layout.yaxis.tickvals) == rows
+
+
+def test_the_image_player_has_one_frame_per_snapshot_with_the_parts_grid_as_its_data():
+    """Issue #10 req. 9: on image data the player animates the parts as pictures."""
+    from nmf_core.data import bars
+    from nmf_core.images import rows_as_images, tile_images
+    from nmf_core.ui.figures import image_player
+
+    data = bars(size=6, n_images=60)
+    result = factorize(data.X, 4, "hals", niter=12, reinit=1, seed=3, snapshots=13)
+    snaps = result.snapshots
+    fig = image_player(snaps, result.errors, data.image_shape, frame_ms=125)
+    names = [str(int(t)) for t in snaps.iterations]
+    assert [frame.name for frame in fig.frames] == names  # one frame per snapshot
+    assert [step["label"] for step in fig.layout.sliders[0].steps] == names
+    assert fig.layout.meta["frame_ms"] == 125
+    for index, frame in enumerate(fig.frames):
+        marker, grid = frame.data
+        assert list(frame.traces) == [1, 2]
+        assert marker.x[0] == int(snaps.iterations[index])
+        expected = tile_images(rows_as_images(snaps.S[index], data.image_shape), 2)
+        np.testing.assert_allclose(np.asarray(grid.z, dtype=float), expected, rtol=1e-6)
+    # the frames differ: the parts change as the solver runs
+    assert not np.allclose(np.asarray(fig.frames[0].data[1].z, dtype=float),
+                           np.asarray(fig.frames[-1].data[1].z, dtype=float), equal_nan=True)

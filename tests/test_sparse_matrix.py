@@ -142,3 +142,41 @@ def test_sparse_input_is_checked_like_dense_input():
         factorize(sp.csr_array((4, 5)), 2)
     with pytest.raises(ParameterError, match="k = 9 is larger than min"):
         factorize(sp.eye_array(8, format="csr"), 9)
+
+
+@pytest.mark.parametrize("init", ["random", "nndsvd"])
+def test_kullback_leibler_mu_on_sparse_input_equals_the_dense_path(init):
+    """KL's X/(AS) is taken only at the stored entries (model_at_stored, pattern_product),
+    the unstored zeros adding only AS's sum; the iterates, errors and objective match."""
+    from nmf_core import factorize
+
+    X = _low_rank_sparse(seed=5)
+    X.data[:4] = 0.0  # explicit zeros: stored, observed zeros, as the dense path's zeros
+    settings = dict(loss="kullback-leibler", init=init, niter=40, reinit=2, seed=3)
+    dense = factorize(X.toarray(), 4, "mu", **settings)
+    sparse = factorize(X, 4, "mu", **settings)
+    for a, b in ((sparse.A, dense.A), (sparse.S, dense.S)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10 * np.abs(b).max())
+    np.testing.assert_allclose(sparse.objective, dense.objective, rtol=1e-10)
+    np.testing.assert_allclose(sparse.errors, dense.errors, rtol=1e-10)
+    assert sparse.objective[-1] < sparse.objective[0]  # it fitted: the loss fell
+
+
+def test_kullback_leibler_mu_on_sparse_input_is_never_densified():
+    import tracemalloc
+
+    from nmf_core import factorize
+
+    n = m = 20_000  # one float64 n×m array would be 3.2 GB
+    rng = np.random.default_rng(6)
+    X = sp.csr_array((rng.uniform(1, 5, 2 * n), (rng.integers(0, n, 2 * n),
+                                                rng.integers(0, m, 2 * n))), shape=(n, m))
+    tracemalloc.start()
+    try:
+        result = factorize(X, 3, "mu", loss="kullback-leibler", init="random", niter=5,
+                           seed=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.isfinite(result.objective).all()
+    assert peak < n * m * 8 / 50, peak  # under 64 MB: stored entries and factors only

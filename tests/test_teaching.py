@@ -201,6 +201,16 @@ def test_the_player_records_only_when_opened_and_steps_through_the_best_restart(
     assert len(solver_calls) == 2  # the speed changes no run
 
 
+def test_on_image_data_the_player_plays_the_parts_as_pictures():
+    """Issue #10 req. 9: swimmer's player animates its parts (rows of S) as pictures."""
+    at = app(data="swimmer", player="true", niter="10", reinit="1").run()
+    assert_clean(at)
+    animation = charts(at)["player_animation"]
+    assert animation.layout.meta["image_shape"] == [32, 32]
+    assert [frame.name for frame in animation.frames] == [str(t) for t in range(11)]
+    assert all(len(frame.data) == 2 for frame in animation.frames)  # the marker, the grid
+
+
 def test_a_link_can_open_the_player():
     at = app(player="true", niter="20").run()
     assert_clean(at)

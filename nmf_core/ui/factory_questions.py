@@ -9,7 +9,7 @@ import streamlit as st
 from ..errors import NMFInputError
 from ..factory import aligned_profiles, day_output, fit_with_known_profile, which_factories_ran
 from ..metrics import match_factors
-from . import runs
+from . import figures, runs
 from .data_source import Matrix
 from .panels import chart, format_error, recovery_table
 from .widgets import BIND, keep_across_pages, remember
@@ -60,10 +60,9 @@ def level_figure(answers: dict, truth, k: int) -> go.Figure:
         fig.add_trace(go.Bar(x=names, y=list(answer.found), name=name,
                              marker_color=COLOURS[name],
                              hovertemplate="%{x}: %{y:.4g}<extra>" + name + "</extra>"))
-    fig.update_layout(barmode="group", height=320, title=dict(
-        text="How much each factory ran", font=dict(size=14)),
-        margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
-        plot_bgcolor="white")
+    fig.update_layout(barmode="group", height=320, plot_bgcolor="white",
+                      **figures.top_layout("How much each factory ran",
+                                           figures.legend_names(fig)))
     fig.update_yaxes(title="level (1 = a normal day)", gridcolor="#eeeeee")
     return fig
 
@@ -76,10 +75,9 @@ def output_figure(matrix: Matrix, answers: dict, output) -> go.Figure:
         fig.add_trace(go.Scatter(x=list(matrix.row_labels), y=list(answer.fitted),
                                  mode="lines+markers", name=f"fitted: {name}",
                                  line=dict(color=COLOURS[name], width=2.5)))
-    fig.update_layout(height=320, title=dict(text="Hourly output and the fitted mix",
-                                             font=dict(size=14)),
-                      margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3),
-                      plot_bgcolor="white")
+    fig.update_layout(height=320, plot_bgcolor="white",
+                      **figures.top_layout("Hourly output and the fitted mix",
+                                           figures.legend_names(fig)))
     fig.update_yaxes(title="output", gridcolor="#eeeeee")
     return fig
 
@@ -145,9 +143,8 @@ def profile_figure(matrix: Matrix, r: int, profiles: dict) -> go.Figure:
             x=list(matrix.row_labels), y=list(column), mode="lines+markers", name=name,
             line=dict(color=PROFILE_COLOURS[name], width=3 if name == "true profile" else 2,
                       dash="dot" if name == "true profile" else "solid")))
-    fig.update_layout(height=300, title=dict(text=f"Factory {r + 1}", font=dict(size=14)),
-                      margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3),
-                      plot_bgcolor="white")
+    fig.update_layout(height=300, plot_bgcolor="white",
+                      **figures.top_layout(f"Factory {r + 1}", figures.legend_names(fig)))
     fig.update_yaxes(title="output per hour", gridcolor="#eeeeee")
     return fig
 

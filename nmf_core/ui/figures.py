@@ -29,6 +29,62 @@ METHOD_COLOURS = {"als": "#1f77b4", "rk": "#ff7f0e", "hals": "#2ca02c", "mu": "#
 OTHER_COLOURS = ("#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
+# --------------------------------------------------------------------------- projector view
+# At 1280x720 and 150 % zoom a chart beside the open sidebar is about 500 CSS px wide:
+# titles wrap, tick labels are cut to TICK_CHARS (the full text on hover), and legends
+# sit above the plot area in the top margin, where no axis title is.
+TITLE_CHARS = 44  # a title line at 14 px in a 500 px chart
+TICK_CHARS = 10
+MAX_TICKS = 24  # category ticks drawn per axis
+LEGEND_CHARS = 60  # of legend text per row (names plus their symbols)
+LEGEND_ABOVE = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)
+
+
+def wrap_title(text: str, width: int = TITLE_CHARS) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def short_label(label, width: int = TICK_CHARS) -> str:
+    """``label`` cut to ``width`` characters with an ellipsis when longer."""
+    label = str(label)
+    return label if len(label) <= width else label[:width - 1] + "…"
+
+
+def short_ticks(labels: Sequence[str], width: int = TICK_CHARS) -> dict:
+    """Axis settings that show each category label shortened (the data and the
+    hover keep the full label)."""
+    labels = [str(label) for label in labels]
+    shown = labels[::-(-len(labels) // MAX_TICKS) or 1]  # as plotly would thin them
+    return dict(tickmode="array", tickvals=shown,
+                ticktext=[short_label(label, width) for label in shown], automargin=True)
+
+
+def top_layout(title: str, legend_names: Sequence[str] = ()) -> dict:
+    """Layout keys for a readable top: the title wrapped, the legend (when some trace
+    is named in ``legend_names``) above the plot area, and a top margin holding both."""
+    text = wrap_title(title)
+    lines = text.count("<br>") + 1
+    layout = dict(title=dict(text=text, font=dict(size=14), y=1, yref="container",
+                             yanchor="top", pad=dict(t=8)))
+    top = 12 + 20 * lines
+    if legend_names:
+        width = sum(len(str(name)) + 6 for name in legend_names)
+        rows = -(-width // LEGEND_CHARS)
+        layout["legend"] = LEGEND_ABOVE
+        top += 8 + 22 * rows
+    layout["margin"] = dict(l=10, r=10, t=top, b=10)
+    return layout
+
+
+def legend_names(fig: go.Figure) -> list[str]:
+    """The names a figure's legend shows."""
+    return [trace.name for trace in fig.data
+            if trace.name and trace.showlegend is not False]
+
+
 def value_range(*matrices) -> tuple[float, float]:
     """One (low, high) colour range covering every matrix: low is 0 unless
     some entry is negative.  Give X and AS the same range to compare them."""
@@ -134,12 +190,12 @@ def heatmap(
         hoverongaps=False,
     ))
     fig.update_layout(
-        title=dict(text=title, font=dict(size=14)), height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
+        **top_layout(title), height=height,
         meta={"block": [shown.row_step, shown.col_step], "shape": [n, m]},
     )
-    fig.update_xaxes(type="category", showgrid=False)
-    fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+    fig.update_xaxes(type="category", showgrid=False, **short_ticks(cols))
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False,
+                     **short_ticks(rows))
     return fig
 
 
@@ -228,11 +284,8 @@ def _y_title(results) -> str:
 
 def _finish_curves(fig: go.Figure, title: str, x_title: str, log_y: bool,
                    height: int = 340, y_title: str = RELATIVE_ERROR_TITLE) -> go.Figure:
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=14)), height=height,
-        margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
-        hovermode="closest",
-    )
+    fig.update_layout(**top_layout(title, legend_names(fig)), height=height,
+                      hovermode="closest")
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title,
                      type="log" if log_y else "linear",
@@ -377,8 +430,7 @@ def image_grid_figure(images, title: str, *, columns: int | None = None,
         hovertemplate=f"{name} %{{customdata}}<br>value %{{z:.3g}}<extra></extra>",
         hoverongaps=False,
     ))
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height,
-                      margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+    fig.update_layout(**top_layout(title), height=height, plot_bgcolor="white",
                       meta={"images": p, "image_shape": [h, w], "signed": signed})
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
@@ -464,9 +516,7 @@ def animated_player(snaps, errors, *, x_range, row_labels=None, col_labels=None,
                     row_name="factor", zrange=ranges["S"], diverging=ranges["S"][0] < 0,
                     max_cells=ANIMATION_CELLS),
         )
-        marker = go.Scatter(x=[t], y=[errors[min(t, len(errors) - 1)]], mode="markers",
-                            marker=dict(size=12, color=STEP_COLOUR), name="this iterate",
-                            hovertemplate="iteration %{x}<br>error %{y:.4g}<extra></extra>")
+        marker = _iterate_marker(errors, t)
         maps = []
         for panel in panels:
             trace = panel.data[0]
@@ -482,8 +532,23 @@ def animated_player(snaps, errors, *, x_range, row_labels=None, col_labels=None,
     first = traces(int(chosen[0]))
     for trace, (row, col) in zip(first, ((1, 1), (1, 2), (2, 1), (2, 2)), strict=True):
         fig.add_trace(trace, row=row, col=col)
+    _animate(fig, iterations, chosen, traces, frame_ms, height, moving=[1, 2, 3, 4])
+    fig.update_yaxes(type="log" if (errors > 0).all() else "linear", row=1, col=1,
+                     exponentformat="power")
+    for axis in ("xaxis2", "xaxis3", "xaxis4"):
+        fig.layout[axis].update(showticklabels=False)
+    for axis in ("yaxis2", "yaxis3", "yaxis4"):
+        fig.layout[axis].update(autorange="reversed", showticklabels=False)
+    return fig
+
+
+def _animate(fig: go.Figure, iterations: list[int], chosen, traces, frame_ms: int,
+             height: int, moving: list[int]) -> None:
+    """Give ``fig`` one frame per chosen snapshot (``traces(index)`` replacing the traces
+    at ``moving``), titled by its iteration, with plotly's own slider and Play/Pause:
+    the players' one animation."""
     names = [str(iterations[int(i)]) for i in chosen]
-    fig.frames = [go.Frame(name=name, data=traces(int(i)), traces=[1, 2, 3, 4],
+    fig.frames = [go.Frame(name=name, data=traces(int(i)), traces=moving,
                            layout=dict(title_text=f"Iteration {name}"))
                   for name, i in zip(names, chosen, strict=True)]
     frame = dict(duration=int(frame_ms), redraw=True)
@@ -504,10 +569,44 @@ def animated_player(snaps, errors, *, x_range, row_labels=None, col_labels=None,
                       steps=[dict(label=name, method="animate", args=[[name], dict(
                           frame=dict(duration=0, redraw=True), mode="immediate",
                           transition=dict(duration=0))]) for name in names])])
+
+
+def _iterate_marker(errors: np.ndarray, t: int) -> go.Scatter:
+    return go.Scatter(x=[t], y=[errors[min(t, len(errors) - 1)]], mode="markers",
+                      marker=dict(size=12, color=STEP_COLOUR), name="this iterate",
+                      hovertemplate="iteration %{x}<br>error %{y:.4g}<extra></extra>")
+
+
+def image_player(snaps, errors, image_shape: tuple[int, int], *, frame_ms: int = 400,
+                 height: int = 420) -> go.Figure:
+    """The player for image data: the best restart's parts (the rows of S) drawn as
+    pictures (:func:`image_grid_figure`'s grid) at every snapshot, beside the error
+    curve, animated in the browser like :func:`animated_player`."""
+    from plotly.subplots import make_subplots
+
+    from ..images import rows_as_images
+
+    iterations = [int(t) for t in snaps.iterations]
+    chosen = thin_indices(len(iterations), ANIMATION_FRAMES)
+    errors = np.asarray(errors, dtype=float)
+
+    def traces(index):
+        grid = image_grid_figure(rows_as_images(snaps.S[index], image_shape),
+                                 "parts", name="part").data[0]
+        grid.update(showscale=False)
+        return [_iterate_marker(errors, iterations[index]), grid]
+
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6],
+                        subplot_titles=("Relative error", "The parts (rows of S) as pictures"))
+    fig.add_trace(go.Scatter(x=np.arange(len(errors)), y=errors, mode="lines",
+                             line=dict(color="#7f7f7f", width=2), name="error",
+                             hoverinfo="skip"), row=1, col=1)
+    for trace, col in zip(traces(int(chosen[0])), (1, 2), strict=True):
+        fig.add_trace(trace, row=1, col=col)
+    _animate(fig, iterations, chosen, traces, frame_ms, height, moving=[1, 2])
+    fig.update_layout(meta={**fig.layout.meta, "image_shape": list(image_shape)})
     fig.update_yaxes(type="log" if (errors > 0).all() else "linear", row=1, col=1,
                      exponentformat="power")
-    for axis in ("xaxis2", "xaxis3", "xaxis4"):
-        fig.layout[axis].update(showticklabels=False)
-    for axis in ("yaxis2", "yaxis3", "yaxis4"):
-        fig.layout[axis].update(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(visible=False, constrain="domain", row=1, col=2)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x2", row=1, col=2)
     return fig

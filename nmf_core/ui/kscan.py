@@ -30,7 +30,7 @@ from ..model_selection import (
 from ..params import PARAMS
 from ..solvers import MASKED_METHODS
 from ..tables import scan_fold_rows, scan_rows, table_csv_bytes
-from . import figures, runs
+from . import figures, numbers, runs
 from .data_source import Matrix
 from .panels import chart, download_buttons, format_error
 from .widgets import BIND, hidden_controls, keep_across_pages, param_widget, remember
@@ -164,9 +164,8 @@ def stability_figure(found: ConsensusScan, height: int = 380) -> go.Figure:
             x=found.ks, y=values, mode="lines+markers", name=name,
             line=dict(width=3 if name.startswith("coph") else 2, color=colour),
             hovertemplate=f"k = %{{x}}<br>{name} %{{y:.4f}}<extra></extra>"))
-    fig.update_layout(title=dict(text="Stability against k", font=dict(size=14)),
-                      height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=-0.25), plot_bgcolor="white",
+    fig.update_layout(**figures.top_layout("Stability against k", figures.legend_names(fig)),
+                      height=height, plot_bgcolor="white",
                       meta={"restarts": found.results[0].restarts})
     fig.update_xaxes(title="k: number of factors", dtick=1, showgrid=True,
                      gridcolor="#eeeeee")
@@ -226,7 +225,7 @@ def scan_view(matrix: Matrix, scan: KScan, values: dict[str, Any] | None = None,
     index = list(scan.ks).index(best)
     columns = st.columns(3)
     unreliable = figures.unreliable_best_k(scan)
-    columns[0].metric("Best k (lowest held-out error)", best,
+    columns[0].metric("Best k (lowest held-out error)", numbers.count(best),
                       delta=unreliable or None, delta_color="inverse" if unreliable else "off",
                       delta_arrow="off" if unreliable else "auto",
                       help="Some fits stopped at the time cap, so their held-out errors are "
@@ -234,7 +233,7 @@ def scan_view(matrix: Matrix, scan: KScan, values: dict[str, Any] | None = None,
                       if unreliable else None)
     columns[1].metric("Held-out error there", format_error(float(scan.cv_error[index])))
     if true_k is not None:
-        columns[2].metric("True k of this data", true_k,
+        columns[2].metric("True k of this data", numbers.count(true_k),
                           help="The number of factors the data were made from")
     log_y = st.toggle("Log scale", key=PREFIX + "log_y", bind=BIND,
                       help="Show the errors on a logarithmic axis")

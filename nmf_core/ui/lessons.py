@@ -14,7 +14,7 @@ from ..lessons import LOCAL_URL  # the link's base when the browser's address is
 from ..metrics import lowest, match_factors, negative_count
 from ..result import NMFResult
 from ..tables import settings_json
-from . import figures, runs
+from . import figures, numbers, runs
 from .data_source import NOT_IN_LINKS, Matrix
 from .panels import chart, format_error
 from .widgets import BIND, LINK_KEY, link_query, remember, solver_settings
@@ -90,7 +90,7 @@ def ground_truth(matrix: Matrix, result: NMFResult) -> None:
     } for i, (j, s) in enumerate(zip(match.order, match.similarity, strict=True))]
     left, right = st.columns([1, 2])
     left.metric(f"Mean similarity over {k_true} true {word}s",
-                f"{match.mean_similarity:.3f}",
+                numbers.number(match.mean_similarity),
                 help="Unmatched true factors count as 0")
     if k < k_true:
         left.caption(f"k = {k} is fewer than the {k_true} true {word}s: {k_true - k} cannot "
@@ -149,8 +149,10 @@ def factor_images(matrix: Matrix, result: NMFResult, controls: Mapping[str, Any]
     with left:
         st.metric("Error, non-negative", format_error(result.rel_error))
         st.metric("Error, unconstrained", format_error(free.rel_error),
-                  delta=f"{free.rel_error - result.rel_error:+.2g}", delta_color="off")
-        st.metric("Negative entries, unconstrained", f"{negative_count(free.A, free.S):,}")
+                  delta=("+" if free.rel_error >= result.rel_error else "")
+                  + numbers.number(free.rel_error - result.rel_error, 2), delta_color="off")
+        st.metric("Negative entries, unconstrained",
+                  numbers.count(negative_count(free.A, free.S)))
         st.caption(("mu cannot drop the constraint, so the comparison uses hals. "
                     if result.params["method"] == "mu" else "")
                    + unconstrained_fit_words(result, free)

@@ -17,16 +17,14 @@ from ..tables import (
     comparison_rows,
     table_csv_bytes,
 )
-from . import figures, guide
+from . import figures, guide, numbers
 from .data_source import Matrix
 from .widgets import remember
 
 CHART_CONFIG = {"displaylogo": False}
 
 
-def format_error(error: float) -> str:
-    """A relative error in at most 8 characters (metric boxes are narrow)."""
-    return f"{error:.4g}" if error >= 1e-4 else f"{error:.1e}"
+format_error = numbers.error  # a relative error in at most 8 characters (the old name)
 
 
 def factor_names(k: int) -> list[str]:
@@ -55,12 +53,12 @@ def metrics_row(result: NMFResult) -> None:
     columns[0].metric("Relative error", format_error(result.rel_error),
                       help="‖X − AS‖_F / ‖X‖_F of the best restart (observed cells only "
                            "when some are missing)")
-    columns[1].metric("Elapsed", f"{result.elapsed_s:.2f} s",
+    columns[1].metric("Elapsed", numbers.seconds(result.elapsed_s),
                       help="Wall-clock time of the whole run, all restarts")
-    columns[2].metric("Iterations", f"{result.n_iter:,}",
+    columns[2].metric("Iterations", numbers.count(result.n_iter),
                       help=f"Of {result.params['niter']:,} asked for, in the best restart")
-    columns[3].metric("Best restart", f"{result.best_run + 1} of {reinit}")
-    columns[4].metric("Diverged", f"{result.n_diverged} of {reinit}",
+    columns[3].metric("Best restart", numbers.of(result.best_run + 1, reinit))
+    columns[4].metric("Diverged", numbers.of(result.n_diverged, reinit),
                       help="Restarts whose error blew up or became non-finite")
     if result.sparseness is not None:
         loss = "" if result.objective is None else (
@@ -247,7 +245,7 @@ def variant_summary(matrix: Matrix, *, A, S, rel_error: float, curve: go.Figure,
     AS = A @ S
     left, right = st.columns(2)
     left.metric("Final error", format_error(rel_error), help="‖X − AS‖_F / ‖X‖_F at the end")
-    right.metric("Negatives", f"{negative_count(A, S):,}",
+    right.metric("Negatives", numbers.count(negative_count(A, S)),
                  help=f"Negative entries in A and S, of {A.size + S.size:,}; NMF allows none")
     chart(figures.heatmap(AS, "AS", row_labels=matrix.row_labels, col_labels=matrix.col_labels,
                           zrange=figures.value_range(matrix.X, AS), height=300),

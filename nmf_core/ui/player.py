@@ -3,7 +3,8 @@
 The workbench's "Step through" toggle (bound to the URL as ``?player=true``)
 asks the solver to record up to :data:`SNAPSHOTS` iterates of the best restart
 (off otherwise, so ordinary runs pay nothing).  Play is plotly's own animation
-in the browser (:func:`figures.animated_player`): the frames are sent once, so a
+in the browser (:func:`figures.animated_player`; on image data
+:func:`figures.image_player`, the parts as pictures): the frames are sent once, so a
 busy server cannot stop it, and its slider always names the frame shown; a speed
 control sets the time per frame.  Below it, the iteration slider and step buttons
 live in a fragment, so stepping reruns only the player.
@@ -69,11 +70,15 @@ def step_through(matrix: Matrix, result: NMFResult, settings: dict[str, Any], *,
                              help="How fast Play moves through the recorded iterates")
     remember(SPEED_KEY, speed, DEFAULT_SPEED)
     # Play runs in the browser: every frame is sent once, so a busy server cannot stop it.
-    chart(figures.animated_player(result.snapshots, result.errors,
-                                  x_range=figures.value_range(matrix.X),
-                                  row_labels=matrix.row_labels, col_labels=matrix.col_labels,
-                                  frame_ms=int(1000 / speed)),
-          key="player_animation")
+    if matrix.image_shape is not None:  # image data: the parts play as pictures
+        animation = figures.image_player(result.snapshots, result.errors, matrix.image_shape,
+                                         frame_ms=int(1000 / speed))
+    else:
+        animation = figures.animated_player(
+            result.snapshots, result.errors, x_range=figures.value_range(matrix.X),
+            row_labels=matrix.row_labels, col_labels=matrix.col_labels,
+            frame_ms=int(1000 / speed))
+    chart(animation, key="player_animation")
     st.caption("Play animates in your browser; below, step through the iterates one by one "
                "with what each step updated.")
     st.fragment(_player_view)(matrix, result, log_y)

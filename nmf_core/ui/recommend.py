@@ -15,7 +15,7 @@ from ..films import FILMS_PARAMS, films
 from ..params import Param
 from ..ratings import BYTES_PER_ENTRY, DEFAULT_MAX_BYTES, load_ratings
 from ..recommend import RECOMMEND_PARAMS, Recommender, fit_and_evaluate
-from . import figures, runs
+from . import figures, numbers, runs
 from .panels import chart
 from .widgets import BIND, hidden_controls, keep_across_pages, param_widget, remember
 
@@ -107,9 +107,9 @@ def error_bars_figure(model: Recommender, scores: dict) -> go.Figure:
     fig = go.Figure(go.Bar(x=names, y=values, marker_color=colours,
                            text=[f"{v:.3f}" for v in values], textposition="outside",
                            hovertemplate="%{x}: RMSE %{y:.4f}<extra></extra>"))
-    fig.update_layout(title="Held-out error (RMSE, stars): the model beside the baselines",
-                      yaxis_title="RMSE on held-out ratings", height=380,
-                      margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
+    fig.update_layout(**figures.top_layout("Held-out error (RMSE, stars): the model beside "
+                                           "the baselines"),
+                      yaxis_title="RMSE on held-out ratings", height=380, plot_bgcolor="white",
                       yaxis=dict(range=[0, 1.15 * max(values)], gridcolor="#eeeeee"),
                       meta={"rmse": values})
     return fig
@@ -121,19 +121,19 @@ def reg_curve_figure(model: Recommender) -> go.Figure:
                                hovertemplate="λ = %{x}<br>held-out RMSE %{y:.4f}"
                                              "<extra></extra>"))
     fig.add_vline(x=model.reg, line=dict(dash="dot", color="#d62728"))
-    fig.update_layout(title=f"Held-out RMSE against λ, at k = {model.k}", height=380,
-                      xaxis_title="λ (L2 per rating)", yaxis_title="held-out RMSE",
-                      margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white")
+    fig.update_layout(**figures.top_layout(f"Held-out RMSE against λ, at k = {model.k}"),
+                      height=380, xaxis_title="λ (L2 per rating)", yaxis_title="held-out RMSE",
+                      plot_bgcolor="white")
     return fig
 
 
 def error_view(model: Recommender, scores: dict) -> None:
     columns = st.columns(4)
-    columns[0].metric("Held-out RMSE", f"{scores['rmse']:.3f}")
+    columns[0].metric("Held-out RMSE", numbers.number(scores['rmse']))
     best = min(scores["baselines"], key=scores["baselines"].get)
-    columns[1].metric(f"Best baseline ({best})", f"{scores['baselines'][best]:.3f}")
-    columns[2].metric("k, λ", f"{model.k}, {model.reg:g}")
-    columns[3].metric("Cold-start test ratings", f"{scores['cold_start']:,}",
+    columns[1].metric(f"Best baseline ({best})", numbers.number(scores['baselines'][best]))
+    columns[2].metric("k, λ", f"{numbers.count(model.k)}, {numbers.number(model.reg, 2)}")
+    columns[3].metric("Cold-start test ratings", numbers.count(scores['cold_start']),
                       help="Test ratings whose user or item had no training rating: they "
                            "get the baseline's prediction.")
     st.caption(f"{model.train.n_ratings:,} training and {scores['n_test']:,} held-out "
@@ -146,7 +146,8 @@ def error_view(model: Recommender, scores: dict) -> None:
         left, right = st.columns(2)
         with left:
             fig = figures.k_scan_figure(model.scan)
-            fig.update_layout(title="Held-out RMSE against k (best λ)")
+            fig.update_layout(**figures.top_layout("Held-out RMSE against k (best λ)",
+                                                   figures.legend_names(fig)))
             fig.update_yaxes(title="RMSE")
             chart(fig, key="rec_k_curve", note="rec_k_curve")
         with right:
