@@ -232,7 +232,9 @@ def test_csv_through_the_file_chooser_and_a_bad_one_in_one_line(open_page, tmp_p
     alert.wait_for()
     wait_idle(page, require=METRIC)
     message = alert.inner_text().strip()
-    assert message == "bad.csv: non-numeric cell 'x' at line 2, column 3 ('c')"
+    assert message == ("bad.csv: non-numeric cell 'x' at line 2, column 3 ('c') (text: if the "
+                       "column holds labels, choose it as the label column (label_column) or "
+                       "leave it out (drop))")
     assert "X is 6 × 5." in app_text(page)  # the last good matrix stays
     assert_no_error_shown(page, error_boxes=1)
     screenshot(page, "csv_bad")
