@@ -175,33 +175,6 @@ LESSONS: tuple[Lesson, ...] = (
               "Raise `noise` or lower `n` and `m` and watch the minimum blur.",
     ),
     Lesson(
-        slug="l1",
-        title="L1 makes parts sparser",
-        goal="See an L1 penalty trade a little fit for sparser parts, and when it does not.",
-        question="With an L1 penalty on the bars, will the learned parts get sparser, and "
-                 "what will it cost in error?",
-        page="",
-        settings={"data": "bars", "alpha_A": "0.01", "l1_ratio": "1"},
-        look_at=(
-            "The Hoyer sparseness under the metrics; then set the penalty to 0 and compare.",
-            "The relative error: how much fit does the sparseness cost?",
-            "Then try k = 16, the true number of bars: do the parts still get sparser?",
-        ),
-        notes={
-            "images_S": "With L1 each learned part lights fewer pixels: compare with the "
-                        "penalty at 0.",
-            "S": "With L1 more weights are exactly zero: the Hoyer figure above says how "
-                 "many.",
-        },
-        about="The bars images with k = 3 and an L1 penalty (`alpha_A` 0.01, `l1_ratio` 1, "
-              "applied to S too): hals's Hoyer sparseness rises from 0.34 to 0.45 for A and "
-              "from 0.36 to 0.51 for S, for a relative error of 0.765 instead of 0.757 "
-              "(seed 1, five restarts). At k = 16, the true number of bars, the parts are "
-              "already sparse (0.65 and 0.72) and the same penalty makes them less so "
-              "(0.62 and 0.69) while the error doubles: a penalty helps only where the fit "
-              "leaves room. Raise `alpha_A` to 0.05 and every factor is driven to zero.",
-    ),
-    Lesson(
         slug="recommender",
         title="NMF as a recommender",
         goal="See NMF fill in the ratings nobody gave, and read its factors as genres.",
@@ -233,7 +206,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         slug="l1_sparse",
         title="L1 makes parts sparse",
-        goal="See an L1 penalty trade a little fit for sparser parts.",
+        goal="See an L1 penalty trade a little fit for sparser parts, and when it does not.",
         question="With an L1 penalty on A and S, will the parts get sparser, and what will "
                  "it cost in error?",
         page="",
@@ -246,6 +219,8 @@ LESSONS: tuple[Lesson, ...] = (
             "Then set k to 16, the true number of bars, and read the line again.",
         ),
         notes={
+            "images_S": "With L1 each learned part lights fewer pixels: compare with the "
+                        "penalty at 0.",
             "S": "Each row is one part: with L1 more of its weights are exactly zero.",
         },
         about="Bars images (8×8, 16 bars) factored by hals with k = 8 and an L1 penalty "

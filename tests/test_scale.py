@@ -98,7 +98,7 @@ def test_methods_and_options_that_need_X_in_memory_refuse_a_dask_X(engine):
     for method in ("als", "rk"):
         with pytest.raises(ParameterError, match="needs X in memory"):
             factorize(X, 3, method, niter=2)
-    with pytest.raises(ParameterError, match="mask needs X in memory"):
+    with pytest.raises(ParameterError, match="need X in memory"):
         factorize(X, 3, "hals", mask=np.ones(X.shape, bool))
     with pytest.raises(ParameterError, match="nndsvd"):
         factorize(X, 3, "hals", init="nndsvd")
