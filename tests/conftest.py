@@ -37,3 +37,39 @@ def solver_calls(monkeypatch):
     monkeypatch.setattr(model_selection, "factorize", counting)
     monkeypatch.setattr(consensus, "factorize", counting)
     return calls
+
+
+# --------------------------------------------------------------------------- browsers
+# One Chromium for the whole session: Playwright's sync API cannot be started twice
+# in one process, so every browser test module shares these two fixtures.
+def _fail_or_skip(reason: str) -> None:
+    from browser_support import in_ci
+
+    if in_ci():
+        pytest.fail(f"{reason}; CI=true, so the browser tests must run")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    from browser_support import NO_CHROMIUM, chromium_path
+
+    path = chromium_path()
+    if path is None:
+        _fail_or_skip(NO_CHROMIUM)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from browser_support import CHROMIUM_ARGS
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _fail_or_skip("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

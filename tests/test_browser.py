@@ -21,20 +21,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     DOCS,
     ERROR_BOX,
     EXCEPTION,
     METRIC,
-    NO_CHROMIUM,
     UPDATE_DOCS_ENV,
     VIEWPORT,
     WAIT_MS,
     app_text,
     busy_reason,
-    chromium_path,
     full_page_screenshot,
-    in_ci,
     metric_value,
     rendered_heatmaps,
     start_server,
@@ -69,33 +65,6 @@ PAGE_NAMES = {"": "workbench", "factory": "factory", "compare": "compare",
 
 
 # --------------------------------------------------------------------------- fixtures
-def _fail_or_skip(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason}; CI=true, so the browser tests must run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    path = chromium_path()
-    if path is None:
-        _fail_or_skip(NO_CHROMIUM)
-    return path
-
-
-@pytest.fixture(scope="session")
-def browser(chromium):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _fail_or_skip("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(scope="session")
 def server(chromium, tmp_path_factory):
     """The app, served once for the whole module (as one server serves a class)."""

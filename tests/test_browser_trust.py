@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import (
-    CHROMIUM_ARGS,
-    NO_CHROMIUM,
     VIEWPORT,
-    chromium_path,
-    in_ci,
     metric_value,
     start_server,
     stop_server,
@@ -26,28 +22,6 @@ from browser_support import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SERVER_CAP_S = 120.0
 SLOW_PAGE_S = 240.0  # a whole Choose-k scan on a loaded machine
-
-
-def _fail_or_skip(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason}; CI=true, so the browser tests must run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        _fail_or_skip(NO_CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _fail_or_skip("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
