@@ -9,6 +9,19 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """Streamlit's AppTest leaves ``sys.modules["__main__"]`` set to the app script, so a
+    process spawned later in the same session (dask's workers start by re-running
+    ``__main__``) would run app.py and die. Each test gets the original back."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
+
 @pytest.fixture
 def empty_cache():
     """No cached run before or after the test, so no test sees another's result
