@@ -238,9 +238,12 @@ def check_supported(solver, values: dict[str, Any], what: str = "method") -> Non
     for penalty in _penalties_used(values):
         if penalty not in solver.penalties:
             kind = {"l1": "an L1 penalty (l1_ratio > 0)", "l2": "an L2 penalty (l1_ratio < 1)"}
-            able = [m for m in METHODS if any(penalty in c.penalties for c in variants(m))]
+            able = [m for m in METHODS if m != method  # of the same kind (masked or not)
+                    and any(penalty in c.penalties and c.mask == solver.mask
+                            for c in variants(m))]
+            instead = f", or use {join_or(able)}" if able else ""
             raise ParameterError(
-                f"{what} {method!r} takes no {kind[penalty]}; set alpha_A and alpha_S to 0, "
-                f"or use {join_or(able)}")
+                f"{what} {method!r} does not take {kind[penalty]}; set alpha_A and alpha_S "
+                f"to 0{instead}")
     if "l1" in _penalties_used(values) and not values["nonnegative"]:
         raise ParameterError("an L1 penalty (l1_ratio > 0) needs nonnegative factors")

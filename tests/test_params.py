@@ -75,3 +75,20 @@ def test_a_name_or_a_number():
             validate_params(loss=bad)
     with pytest.raises(ParameterError, match="alpha_S must be between"):
         validate_params(alpha_S=-1)
+
+
+def test_a_penalty_refusal_only_suggests_methods_that_can_run_the_same_data():
+    import numpy as np
+
+    from nmf_core import factorize
+    from nmf_core.errors import ParameterError
+
+    X = np.random.default_rng(0).random((6, 5))
+    mask = np.ones(X.shape, bool)
+    mask[0, 0] = False
+    with pytest.raises(ParameterError) as masked:
+        factorize(X, 2, "hals", mask=mask, alpha_A=0.1, niter=2)
+    assert "does not take an L2 penalty" in str(masked.value)
+    assert "als" not in str(masked.value).split(";")[1]  # als takes no missing values
+    with pytest.raises(ParameterError, match="or use als, hals or mu"):
+        factorize(X, 2, "rk", alpha_A=0.1, niter=2)
