@@ -129,13 +129,15 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return W
 
     def transform(self, X):
-        """W ≥ 0 minimising ‖X − W components_‖_F, row by row (exact NNLS)."""
+        """W ≥ 0 minimising the fitted loss between X and W components_, row by row
+        (exact NNLS for the Frobenius loss, multiplicative updates to convergence for
+        another β: :func:`nmf_core.project`)."""
         check_is_fitted(self)
         return self._coefficients(self._validated(X, reset=False))
 
     def _coefficients(self, X):
         if self.nonnegative:
-            return project(X, S=self.components_)
+            return project(X, S=self.components_, loss=self.loss)
         # the unconstrained model (nonnegative=False): plain least squares
         return np.linalg.lstsq(self.components_.T, X.T, rcond=None)[0].T.astype(
             self.components_.dtype)

@@ -105,3 +105,41 @@ def test_bad_input_is_one_clear_error(call, message):
     S, X = rng.random((3, 12)), rng.random((5, 12))
     with pytest.raises((MatrixError, ParameterError), match=message):
         call(X, S)
+
+
+@pytest.mark.parametrize("loss", ["kullback-leibler", "itakura-saito", 0.5, 1.5, 3.0])
+def test_other_losses_recover_exact_coefficients_on_either_side(loss):
+    rng = np.random.default_rng(3)
+    S = rng.random((4, 30)) + 0.1
+    A = rng.random((25, 4)) + 0.05
+    X = A @ S
+    rows = project(X, S=S, loss=loss)
+    assert rows.min() >= 0 and np.abs(rows - A).max() <= 1e-6 * A.max()
+    cols = project(X.T, A=S.T, loss=loss)
+    assert np.abs(cols - A.T).max() <= 1e-6 * A.max()
+
+
+def test_kl_projection_is_no_worse_than_nearby_answers_or_the_least_squares_one():
+    rng = np.random.default_rng(4)
+    S = rng.random((3, 20))
+    X = rng.poisson(3.0, size=(15, 20)).astype(float)
+    C = project(X, S=S, loss="kullback-leibler")
+
+    def kl(coefficients):
+        model = np.maximum(coefficients @ S, 1e-300)
+        mask = X > 0
+        return float((X[mask] * np.log(X[mask] / model[mask])).sum() - X.sum() + model.sum())
+
+    best = kl(C)
+    assert best <= kl(project(X, S=S)) + 1e-9
+    for _ in range(20):
+        nearby = np.maximum(C + 1e-3 * rng.standard_normal(C.shape), 0)
+        assert best <= kl(nearby) + 1e-9
+
+
+def test_beta_at_most_zero_refuses_a_zero_cell_by_its_place():
+    S = np.ones((2, 3))
+    with pytest.raises(MatrixError, match="row 2, column 3 is 0"):
+        project(np.array([[1.0, 2, 3], [1, 1, 0]]), S=S, loss="itakura-saito")
+    with pytest.raises(ParameterError, match="loss must be one of"):
+        project(np.ones((2, 3)), S=S, loss="hinge")

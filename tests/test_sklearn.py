@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler  # noqa: E402
 from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
-from nmf_core import ParameterError, factorize  # noqa: E402
+from nmf_core import ParameterError, factorize, project  # noqa: E402
 from nmf_core.params import PARAMS  # noqa: E402
 from nmf_core.sklearn import NMF  # noqa: E402
 
@@ -48,6 +48,20 @@ def test_transform_equals_fit_transform(method):
         np.linalg.norm(X - W_fit @ model.components_))
     assert model.n_iter_ == core.n_iter and np.array_equal(model.errors_, core.errors)
     assert len(model.all_errors_) == 2 and model.best_run_ == core.best_run
+
+
+@pytest.mark.parametrize("loss", ["kullback-leibler", 0.5])
+def test_transform_equals_fit_transform_under_another_loss(loss):
+    X = np.random.default_rng(1).random((30, 20)) + 0.01
+    settings = dict(n_components=3, method="mu", loss=loss, niter=50, reinit=1, seed=2)
+    W_fit = NMF(**settings).fit_transform(X)
+    model = NMF(**settings).fit(X)
+    W_transform = model.transform(X)
+    assert W_fit.min() >= 0
+    assert np.linalg.norm(W_fit - W_transform) <= 1e-10 * np.linalg.norm(W_fit)
+    # the coefficients minimise the fitted loss, not the Frobenius one
+    assert np.array_equal(W_transform, project(X, S=model.components_, loss=loss))
+    assert not np.allclose(W_transform, project(X, S=model.components_), rtol=1e-6)
 
 
 def test_parameters_come_from_the_table():
