@@ -186,17 +186,23 @@ def metric_value(page, label: str) -> str:
     return box.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def wait_metric_change(page, label: str, old: str, *, timeout_s: float = WAIT_MS / 1000) -> str:
-    """Wait until the metric ``label`` shows something other than ``old``; return it."""
+def wait_metric(page, label: str, wanted, *, timeout_s: float = WAIT_MS / 1000) -> str:
+    """Wait until the metric ``label`` shows a value for which ``wanted(value)`` is
+    true; return it.  Raises AssertionError with the last value seen."""
     deadline = time.monotonic() + timeout_s
-    value = old
+    value = None
     while time.monotonic() < deadline:
         if page.locator(METRIC).filter(has_text=label).count():
             value = metric_value(page, label)
-            if value != old:
+            if wanted(value):
                 return value
         time.sleep(POLL_S)
-    raise AssertionError(f"metric {label!r} still shows {old!r} after {timeout_s:g} s")
+    raise AssertionError(f"metric {label!r} still shows {value!r} after {timeout_s:g} s")
+
+
+def wait_metric_change(page, label: str, old: str, *, timeout_s: float = WAIT_MS / 1000) -> str:
+    """Wait until the metric ``label`` shows something other than ``old``; return it."""
+    return wait_metric(page, label, lambda value: value != old, timeout_s=timeout_s)
 
 
 def app_text(page) -> str:
