@@ -11,7 +11,7 @@ import numpy as np
 from .datamatrix import DenseMatrix, as_data_matrix
 from .errors import MatrixError, ParameterError
 from .fixed import check_fixed
-from .guard import Progress, cut_short
+from .guard import Progress, cut_short, objective_units
 from .initialization import INITS
 from .metrics import relative_error
 from .objective import Objective, beta_of, hoyer_sparseness
@@ -252,9 +252,6 @@ def factorize(
         params["init"] = "custom"
     k, R, niter = params["k"], params["reinit"], params["niter"]
     if is_dask_array(X):
-        if params["loss"] != "frobenius" or Objective.from_settings(params, (1, 1)).penalised:
-            raise ParameterError("a dask X takes the Frobenius loss without penalty; "
-                                 "set loss='frobenius' and alpha_A=alpha_S=0")
         return _factorize_dask(X, params, init, callback, snapshots,
                                mask if missing != "unstored" else missing, started,
                                fixed_A is not None or fixed_S is not None)
@@ -398,9 +395,7 @@ def factorize(
     if observed is not None:
         params["empty_rows"] = int(observed.empty.sum())
         params["empty_cols"] = int(observed.T.empty.sum())
-    # f = scale^β · f', and f' = ‖X'‖² · curve² / 2
-    with np.errstate(over="ignore"):
-        units = float(x_sq / 2 * np.float64(scale) ** objective.beta)
+    units = objective_units(x_sq, scale, objective.beta)
     return _finish(Xs, observed, scale, W, H, progress, params, started, stop_reason,
                    recorder, units)
 
@@ -442,10 +437,7 @@ def _finish(Xs, observed, scale, W, H, progress: Progress, params, started, stop
     if note:
         message += f"; {note}"
     all_errors = progress.all_errors()
-    big = np.finfo(np.float64).max  # an objective beyond the float range is clipped to max
-    with np.errstate(over="ignore", invalid="ignore"):
-        all_objectives = (None if units is None else
-                          tuple(np.minimum(c * c * units, big) for c in all_errors))
+    all_objectives = None if units is None else progress.objectives(units)
     return NMFResult(
         objective=None if all_objectives is None else all_objectives[best],
         all_objectives=all_objectives,

@@ -16,6 +16,12 @@ def cut_short(t: int, niter: int, cap: float) -> str:
     return f"cut short after {t} of {niter} iterations (time limit {cap:g} s)"
 
 
+def objective_units(x_sq: float, scale: float, beta: float) -> float:
+    """f = units · curve²: f = scale^β · f', and f' = ‖X'‖² · curve² / 2."""
+    with np.errstate(over="ignore"):
+        return float(x_sq / 2 * np.float64(scale) ** beta)
+
+
 class Progress:
     """The curves of R restarts over ``niter`` iterations, and the divergence guard.
 
@@ -95,3 +101,10 @@ class Progress:
 
     def times(self, r: int) -> np.ndarray:
         return self.clock[: self.lengths[r]].copy()
+
+    def objectives(self, units: float) -> tuple[np.ndarray, ...]:
+        """Every restart's objective in X's units, from its curve: f = units · curve²
+        (units = ‖X'‖²/2 · scale^β), clipped to float max where it would overflow."""
+        big = np.finfo(np.float64).max
+        with np.errstate(over="ignore", invalid="ignore"):
+            return tuple(np.minimum(c * c * units, big) for c in self.all_errors())

@@ -17,8 +17,10 @@ import time
 import numpy as np
 
 from ..errors import MatrixError, ParameterError
-from ..guard import Progress
+from ..guard import Progress, objective_units
+from ..objective import Objective, beta_of, hoyer_of_norms, hoyer_sparseness
 from ..result import NMFResult
+from ..solvers import join_or
 from . import blocks
 from .distributed import STEPS, Factors, RowBlocks, direct_residuals
 from .engine import engine_for_call
@@ -29,6 +31,7 @@ SMALL_A_CELLS = 2_000_000  # an A of at most this many cells (16 MB) is returned
 def factorize_dask(X, params: dict, *, init, callback, started: float,
                    divergence_factor: float) -> NMFResult:
     """The body of ``factorize`` for a dask array (params already validated)."""
+    check_objective(params)
     client, engine, owned = engine_for_call()
     try:
         return _run(X, params, init, callback, started, divergence_factor, client, engine,
@@ -36,6 +39,20 @@ def factorize_dask(X, params: dict, *, init, callback, started: float,
     finally:
         if owned is not None:
             owned.close()
+
+
+def check_objective(params: dict) -> None:
+    """The losses the dask steps declare (``STEPS[method].losses``), without penalty."""
+    step, loss = STEPS[params["method"]], params["loss"]
+    if not step.supports_loss(beta_of(loss)):
+        able = [name for name, other in STEPS.items() if other.supports_loss(beta_of(loss))]
+        raise ParameterError(
+            f"with a dask X, method {params['method']!r} minimises the "
+            f"{join_or(step.losses)} loss only; loss={loss!r} "
+            + (f"needs method {join_or(able)}" if able else "needs X in memory"))
+    if Objective.from_settings(params, (1, 1)).penalised:
+        raise ParameterError("a dask X is factored without penalty; set alpha_A=alpha_S=0 "
+                             "(or pass X in memory)")
 
 
 def _check(rows: RowBlocks, k: int):
@@ -108,7 +125,7 @@ def _run(X, params, init, callback, started, divergence_factor, client, engine, 
     solver = STEPS[params["method"]](rows, scale, x_sq, params)
 
     with np.errstate(all="ignore"):
-        start_errors = np.sqrt(solver.start(W, H) / x_sq)
+        start_errors = np.sqrt(np.maximum(solver.start(W, H), 0) / x_sq)
     if not np.isfinite(start_errors).all():
         raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
     progress = Progress(start_errors, niter, started, divergence_factor)
@@ -142,7 +159,10 @@ def _finish(rows, scale, x_sq, W, H, progress: Progress, params, started, stop_r
     best = progress.best()
     diverged, lengths = progress.diverged, progress.lengths
     root = float(np.sqrt(scale))
-    best_W = Factors(rows, rows.run(rows.each(blocks.slice_restart, W.W, best))[0])
+    sliced = rows.run(rows.each(blocks.slice_restart, W.W, best) +
+                      rows.each(blocks.column_norms, W.W, best))[0]
+    best_W = Factors(rows, sliced[:len(rows)])
+    l1, l2 = blocks.combined_norms(rows.client.gather(sliced[len(rows):]))
     sq = direct_residuals(rows, scale, best_W, H[best:best + 1])[0]
     rel_error = float(math.sqrt(sq) / math.sqrt(x_sq))
     A = _result_A(W, best, root, rows, owned)
@@ -157,12 +177,17 @@ def _finish(rows, scale, x_sq, W, H, progress: Progress, params, started, stop_r
              else "dask"}
     params["scale"] = where
     all_errors = progress.all_errors()
+    beta = beta_of(params["loss"])
+    all_objectives = progress.objectives(objective_units(x_sq, scale, beta))
     return NMFResult(
         A=A, S=S, rel_error=rel_error, errors=all_errors[best], all_errors=all_errors,
         best_run=best, n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
         diverged=diverged.copy(), params=params, success=success,
         truncated=bool(stop_reason) and success, message=message, snapshots=None,
-        times=progress.times(best),
+        times=progress.times(best), objective=all_objectives[best],
+        all_objectives=all_objectives,
+        sparseness={"A": hoyer_of_norms(l1, l2, rows.shape[0]),
+                    "S": hoyer_sparseness(S.T)},
     )
 
 
