@@ -133,11 +133,13 @@ def hals_passes(W_b, HXt, HHt, passes: int, tol: float, nonnegative: bool):
 
 
 def mu_update(X_b, scale, H, HHt, W_b):
-    """MU's update of W's block against H, and its share of ⟨W, H Xᵀ⟩ and W Wᵀ."""
+    """MU's update of W's block against H; its share of ⟨W, H Xᵀ⟩ and W Wᵀ (and whether
+    it is finite); and, while the block is read, its share of the new W X, which the
+    next step's update of H needs (so an MU iteration reads X once)."""
     HXt = scaled_product(H, X_b, scale, transpose=True)
     state = W_b.copy()
     mu_rows(state, HXt, HHt)
-    return state, block_summary(state, HXt)
+    return state, block_summary(state, HXt) + (scaled_product(state, X_b, scale),)
 
 
 def beta_summary(X_b, scale, W_b, H, objective):
