@@ -342,7 +342,7 @@ def factorize(
         x_sq, half = observed.x_sq, 0.5
 
         def measure(W, H):
-            return 0.5 * observed.squared_residuals(W, H)
+            return objective.from_squared_residuals(observed.squared_residuals(W, H), W, H)
     curves = np.empty((R, niter + 1))
     clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
@@ -425,7 +425,7 @@ def factorize(
     params["missing"] = 0 if observed is None else observed.cells - observed.stored
     if observed is not None:
         params["empty_rows"] = int(observed.empty.sum())
-        params["empty_cols"] = int(observed.T.empty.sum())
+        params["empty_cols"] = int(observed.empty_cols.sum())
     if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
         stop_reason = ""
     # f = scale^β · f', and f' = ‖X'‖² · curve² / 2
