@@ -288,6 +288,8 @@ class ObservedHALS:
         return residual
 
     def _keep(self, r: int, R: int, W, H, residual: Residual) -> None:
+        if W.dtype != np.float64 or H.dtype != np.float64:
+            return  # rounded factors: their residual is not the float64 one just updated
         if R == 1:  # the residual's own array is the copy
             self.kept[r] = (W.copy(), H.copy(), residual.r)
         elif R * residual.r.nbytes <= CACHE_BYTES:
