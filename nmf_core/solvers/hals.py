@@ -247,13 +247,15 @@ def masked_hals_rows(H, W, E, M, nonnegative: bool, held: tuple[int, ...] = ()) 
 
 
 class MaskedHALS(Solver):
-    """HALS on the observed cells only, at O(stored·k²) a step with no n×m array
-    (:class:`nmf_core.sparse.masked.ObservedHALS`; ``mask`` is the run's
-    :class:`~nmf_core.sparse.masked.ObservedEntries`, already scaled).  The iterates are
-    those of ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` with E = M ∘ (X − WᵀH)."""
+    """HALS on the observed cells only: CCD++'s coordinate updates in HALS order, at
+    O(stored·k) a step with no n×m array (:class:`nmf_core.sparse.masked.ObservedHALS`;
+    ``mask`` is the run's :class:`~nmf_core.sparse.masked.ObservedEntries`, already
+    scaled).  The iterates are those of ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M + λ))``
+    with E = M ∘ (X − WᵀH) kept current; λ is the objective's L2 weight."""
 
     name = "hals"
     settings = ("nonnegative",)
+    penalties = ("l2",)
     fixed_factors = True
     mask = True
     sparse = True
@@ -261,10 +263,14 @@ class MaskedHALS(Solver):
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         from ..sparse.masked import ObservedHALS
 
-        self.engine = ObservedHALS(mask, settings["nonnegative"])
+        self.engine = ObservedHALS(mask, settings["nonnegative"], reg_A=objective.l2_A,
+                                   reg_S=objective.l2_S)
 
     def step(self, W, H, t):
         return self.engine.step(W, H, t, self.held_S, self.held_A)
+
+    def reset(self):
+        self.engine.reset()
 
     @classmethod
     def cost(cls, shape, k, settings):
