@@ -19,6 +19,7 @@ The issue measured 85 s against a 10 s cap (masked hals, 2000×1000, k = 300,
 reinit = 5) and 20.6 s and 6.2 s against 0.5 s.
 """
 
+import re
 import time
 
 import numpy as np
@@ -65,9 +66,11 @@ def capped_run(shape, cap, *, masked=False, **settings):
 @pytest.mark.slow
 def test_the_issue_worst_case_masked_hals_2000_by_1000_k_300_holds_its_cap():
     """85 s against a 10 s cap before: now refused up front (one iteration is estimated
-    far over the cap), naming k."""
+    far over the cap), naming k or reinit (the masked engine costs k·reinit a cell)."""
     outcome = capped_run((2000, 1000), 2.0, masked=True, k=300, method="hals", reinit=5)
-    assert isinstance(outcome, TimeLimitError) and "lower k (now 300)" in str(outcome)
+    assert isinstance(outcome, TimeLimitError)
+    assert re.search(r"lower (k \(now 300\)|reinit \(now 5\)), or raise max_seconds",
+                     str(outcome))
 
 
 TOP = {name: int(PARAMS[name].high) for name in ("k", "reinit", "kacziter", "niter")}
