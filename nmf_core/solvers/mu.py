@@ -169,10 +169,11 @@ class MU(Solver):
 
 class MaskedMU(Solver):
     """Weighted multiplicative updates on the observed cells only,
-    ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))`` and the same for W, at O(stored·k²) a step
+    ``H ← H ∘ W(M∘X) / (W(M∘(WᵀH)) + λH)`` and the same for W, at O(stored·k) a step
     (:class:`nmf_core.sparse.masked.ObservedMU`; ``mask`` as for MaskedHALS)."""
 
     name = "mu"
+    penalties = ("l2",)
     fixed_factors = True
     mask = True
     sparse = True
@@ -180,7 +181,7 @@ class MaskedMU(Solver):
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         from ..sparse.masked import ObservedMU
 
-        self.engine = ObservedMU(mask)
+        self.engine = ObservedMU(mask, reg_A=objective.l2_A, reg_S=objective.l2_S)
 
     def step(self, W, H, t):
         return self.engine.step(W, H, t, self.held_S, self.held_A)
