@@ -79,6 +79,19 @@ def hoyer_of_norms(l1, l2, p: int) -> float:
     return float(np.mean((math.sqrt(p) - ratio) / (math.sqrt(p) - 1)))
 
 
+def _kept(data):
+    """(keep, x): the stored values of X above ε, which the divergence's X terms use,
+    and the mask that picks them (None when it keeps every value: no gather needed).
+    Cached on the DataMatrix, since nothing changes X in place."""
+    cached = getattr(data, "_divergence_kept", None)
+    if cached is None:
+        X = data.stored_values()
+        keep = X > EPSILON
+        cached = (None, X.reshape(-1)) if keep.all() else (keep, X[keep])
+        data._divergence_kept = cached
+    return cached
+
+
 @dataclass(frozen=True)
 class Objective:
     """D_β(X | WᵀH) plus the elastic-net penalty, for a batch of restarts.
@@ -150,12 +163,10 @@ class Objective:
         beta = self.beta
         if beta == 2:
             return 0.5 * data.squared_residuals(W, H)
-        X = data.stored_values()
         WH = data.model_at_stored(W, H) if model is None else model
         R = W.shape[0]
-        keep = X > EPSILON
-        x = X[keep]
-        wh = np.maximum(WH[:, keep], EPSILON)
+        keep, x = _kept(data)
+        wh = np.maximum(WH.reshape(R, -1) if keep is None else WH[:, keep], EPSILON)
         if beta == 1:
             total = np.einsum("rk,rk->r", W.sum(axis=2), H.sum(axis=2))  # Σ WᵀH, all cells
             return np.einsum("c,rc->r", x, np.log(x / wh)) + total - x.sum()
