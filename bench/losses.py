@@ -15,9 +15,10 @@ scikit-learn's figure, in ratio to scikit-learn's own time, in the same run.
 
 Both sides start from their NNDSVDa start (the same construction) with one restart,
 except the factory row; this project's run stops, through its callback, the moment its
-objective reaches the target.  Every run is done once untimed (warm), then the runs are
-timed in turn, round robin, so a burst of noise on the shared machine hits them all;
-medians of ``repeats`` runs (more for the factory's millisecond runs).
+objective reaches the target.  Runs faster than a second are done once untimed (warm)
+first; the runs are timed in turn, round robin, so a burst of noise on the shared
+machine hits them all; medians of ``repeats`` runs (more for the factory's millisecond
+runs).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .table import NOT_REACHED, Row
 from .timing import median
 
 RATIO_TARGET = 0.5
+WARM_UP_BELOW_S = 1.0  # cases whose sklearn fit is faster get an untimed warm run first
 SKLEARN_ITERATIONS = 200
 
 
@@ -100,9 +102,13 @@ def _rows(label, X, k, methods, beta, alpha, l1_ratio, sk_solver, repeats, init=
     def ours(method):
         return _ours(X, k, method, beta, alpha, l1_ratio, goal, cap_s, init, reinit)
 
-    first = {method: ours(method) for method in methods}  # warm; not reached: not repeated
-    sk_times, runs = [], {method: [] for method in methods}
-    for _ in range(repeats):
+    first = {method: ours(method) for method in methods}  # not reached: not repeated
+    # Runs of a second or more need no warm-up: their first runs are timed runs too.
+    warm_only = sk_first[0] < WARM_UP_BELOW_S
+    sk_times = [] if warm_only else [sk_first[0]]
+    runs = {method: [] if warm_only or not first[method][2] else [first[method]]
+            for method in methods}
+    for _ in range(repeats if warm_only else repeats - 1):
         sk_times.append(_sklearn(X, k, sk_solver, beta, alpha, l1_ratio)[0])
         for method in methods:
             if first[method][2]:
