@@ -194,7 +194,11 @@ def test_a_link_can_open_the_player():
 # --------------------------------------------------------------------------- choose k
 
 
-def test_choose_k_marks_the_true_k_of_clearly_low_rank_data():
+def test_choose_k_marks_the_true_k_of_clearly_low_rank_data(monkeypatch):
+    # The finished scan's figure is under test: at the default 10 s budget each of
+    # the 40 fits gets 0.5 s, which a busy machine can cut short ("unreliable", a
+    # case with its own tests), so the budget is raised here.
+    monkeypatch.setattr(runs, "MAX_SECONDS", 120.0)
     at = page("choose_k", data="synthetic", n="60", m="50", true_k="4", noise="0.2",
               ck_ks=["1", "8"])
     assert_clean(at)
