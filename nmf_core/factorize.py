@@ -222,8 +222,9 @@ def factorize(
     NumPy masked array X counts its masked cells as missing the same way.
     ``missing="unstored"`` says a scipy.sparse X's stored entries are its observed
     cells (explicit zeros included) and every other cell is missing; by default
-    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs cost
-    O(stored·k²) a step and never form an n×m array; rows and columns with no
+    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs go to
+    the observed-entries engine (CCD++, :mod:`nmf_core.sparse.masked`): O(stored·k) a
+    step, never an n×m array, L2 (``l1_ratio=0``) taken; rows and columns with no
     observed cell get zero factors and are counted (``params["empty_rows"]``,
     ``params["empty_cols"]``).
     ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
