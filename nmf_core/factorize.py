@@ -390,7 +390,10 @@ def factorize(
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
             # of squares means every entry is finite.  Only when it fails are the exact
             # tests run (the squares can also overflow), so the guard's outcome is unchanged.
-            if not (progress.within_limit(err) and math.isfinite(np.vdot(W, W) + np.vdot(H, H))):
+            # (einsum, not BLAS's vdot: a solver without BLAS calls, as the observed-entries
+            # engine, would wake BLAS's threads every step, and they spin: +40 % CPU there)
+            if not (progress.within_limit(err)
+                    and math.isfinite(np.einsum("rki,rki->", W, W) + np.einsum("rkj,rkj->", H, H))):
                 finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
                           & np.isfinite(H).all(axis=(1, 2)))
                 if progress.guard(t, err, finite):
