@@ -2,8 +2,8 @@
 
 Options: ``--quick`` (CI smoke: short caps, 1–2 minutes), ``--repeats N`` (timed runs per
 figure, default 5; medians are reported), ``--cases factory,digits,synthetic``,
-``--sections ttt,periter,docs,app,memory,recommend,sparse,float32,parse,scale,losses``,
-``--output PATH`` (``-`` for none).
+``--sections ttt,periter,docs,app,memory,recommend,sparse,masked,float32,parse,scale,
+losses``, ``--output PATH`` (``-`` for none).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from .timing import MIN_REPEATS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "sparse", "float32", "parse",
+SECTIONS = ("ttt", "periter", "docs", "app", "memory", "recommend", "sparse", "masked", "float32",
+            "parse",
             "scale", "losses")
 TTT_RATIO_TARGET = 0.5  # hals time to target ≤ 0.5 × sklearn cd
 FLOOR_RATIO_TARGET = 1.3  # hals per iteration ≤ 1.3 × floor, on 2000×1000
@@ -193,8 +194,10 @@ def run(argv=None) -> tuple[str, list[Row]]:
     if "parse" in args.sections:  # issue #11: 10 MB files of every shape
         _log("parse")
         rows += parse.parse_rows(ROOT, args.repeats, args.quick)
-    if "sparse" in args.sections:
-        rows += sparse.sparse_rows(args.repeats, args.quick, ROOT, _log)
+    parts = tuple(part for part, section in (("text", "sparse"), ("observed", "masked"))
+                  if section in args.sections)
+    if parts:  # issue #12: sparse = text-like CSR; masked = the observed-entries rows
+        rows += sparse.sparse_rows(args.repeats, args.quick, ROOT, _log, parts)
     if "float32" in args.sections:  # issue #14: bench/est.py
         _log("float32 against float64")
         rows += est.float32_rows(args.repeats, loaded.get("synthetic"))
@@ -250,8 +253,9 @@ How each figure is measured (code in `bench/`):
 - *App latency*: `streamlit.testing.v1.AppTest` on `app.py` (workbench), settings through
   the URL's query parameters; cold runs start from empty caches; see `bench/app_latency.py`.
 - *Memory*: peak RSS of the CLI child process (`os.wait4`), budget 250 MB + 4 × input bytes.
-- *Sparse*: text-like CSR against sklearn cd on the same CSR, observed-only masked hals on
-  MovieLens-1M-shaped ratings beside the recommender's CCD++, and the dense `mask=` path
+- *Sparse* (`--sections sparse`): text-like CSR against sklearn cd on the same CSR;
+  *masked* (`--sections masked`): observed-only masked hals on MovieLens-1M-shaped ratings
+  beside the same engine through the recommender's door, and the dense `mask=` path
   before/after on MovieLens-100k-shaped data; see `bench/sparse.py`.
 """
 

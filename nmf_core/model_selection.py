@@ -17,6 +17,7 @@ from .errors import ParameterError
 from .factorize import check_arguments, check_mask, check_matrix, factorize
 from .metrics import relative_error
 from .params import PARAMS, Param
+from .sparse.check import check_sparse, is_sparse
 
 SCAN_NITER = 100  # iterations per fit the app's scan starts from
 SCAN_K_TOP = 10  # the top of the k range it starts from
@@ -84,12 +85,21 @@ def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
     ``options`` go to :func:`factorize` (niter, reinit, init, max_seconds, ...).
     The same folds are used for every k so the curves are comparable.  ``mask``
     (True on observed cells) leaves missing cells out of fitting and of both
-    errors.
+    errors.  ``max_seconds`` caps each fit, not the scan: every one of its
+    :func:`scan_fits` fits ends within 1.5·max_seconds + 0.2 s
+    (:func:`nmf_core.budget.cap_tolerance`), so the scan ends within that many times
+    it; ``truncated`` counts the fits it stopped.
+
+    A scipy.sparse X with ``missing="unstored"``: its stored entries are the observed
+    cells (explicit zeros included); the held-out cells are drawn among them and every
+    fit runs on the observed-entries engine, at O(stored) memory, never densified.
     """
     unknown = sorted(set(options) - _FACTORIZE_OPTIONS)
     if unknown:
         raise ParameterError(f"scan_k has no option {unknown[0]!r}; it passes on "
                              f"{', '.join(sorted(_FACTORIZE_OPTIONS))} to factorize")
+    if is_sparse(X):
+        return _scan_sparse(X, ks, method, folds, holdout, seed, mask, options)
     X, mask = check_arguments(X, mask, options.get("init", "random"),
                                options.get("nonnegative", True), 0, None)
     if mask is not None:
@@ -124,6 +134,76 @@ def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
             truncated += result.truncated
             fitted.append(result.rel_error)
             held.append(relative_error(X, result.A, result.S, everything & ~keep))
+        cv.append(np.mean(held))
+        std.append(np.std(held))
+        fold_fit.append(fitted)
+        fold_cv.append(held)
+    return KScan(ks=ks, fit_error=np.array(fit), cv_error=np.array(cv), cv_std=np.array(std),
+                 truncated=truncated, fold_fit_error=np.array(fold_fit),
+                 fold_cv_error=np.array(fold_cv))
+
+
+def holdout_entries(rows, cols, shape, folds: int, holdout: float, rng) -> list[np.ndarray]:
+    """``folds`` boolean vectors over stored entries (rows[t], cols[t]), True on those
+    kept for fitting: each hides a random ``holdout`` share, but every row and column
+    with a stored entry keeps one (chosen at random)."""
+    masks = []
+    for _ in range(folds):
+        keep = rng.random(rows.size) >= holdout
+        order = rng.permutation(rows.size)
+        for index in (rows, cols):  # the first entry of each row (column) in a random order
+            keep[order[np.unique(index[order], return_index=True)[1]]] = True
+        masks.append(keep)
+    return masks
+
+
+def _scan_sparse(X, ks, method, folds, holdout, seed, mask, options) -> KScan:
+    """:func:`scan_k` on the stored entries of a scipy.sparse X (``missing="unstored"``)."""
+    import scipy.sparse as sp
+
+    options = dict(options)
+    if options.pop("missing", "zero") != "unstored":
+        raise ParameterError(
+            "scan_k on a scipy.sparse X holds out stored entries, so its stored entries "
+            "must be the observed cells: pass missing='unstored' (to count unstored cells "
+            "as zeros, pass X.toarray())")
+    if mask is not None:
+        raise ParameterError("scan_k on a sparse X takes no mask: its stored entries are "
+                             "the observed cells")
+    csr = check_sparse(X)
+    ks = _check_ks(ks, min(csr.shape))
+    folds = SCAN_PARAMS["folds"].validate(folds)
+    holdout = SCAN_PARAMS["holdout"].validate(holdout)
+    seed = PARAMS["seed"].validate(seed)
+    method = PARAMS["method"].validate(method)
+    coo = csr.tocoo()
+    rows, cols, values = coo.row, coo.col, coo.data
+    masks = holdout_entries(rows, cols, csr.shape, folds, holdout, np.random.default_rng(seed))
+    for fold, keep in enumerate(masks, start=1):
+        if not np.any(values[~keep]):
+            what = "no entry" if keep.all() else f"only zeros ({int((~keep).sum())} entries)"
+            raise ParameterError(
+                f"fold {fold} of the cross-validation hides {what} of this sparse X's "
+                f"{values.size:,} stored entries (every row and column keeps one), so its "
+                f"held-out error is undefined; raise holdout (now {holdout:g}) or use more "
+                "stored entries")
+    trains = [sp.csr_array((values[keep], (rows[keep], cols[keep])), shape=csr.shape)
+              for keep in masks]  # explicit zeros stay stored: they are observed
+    fit, cv, std, fold_fit, fold_cv = [], [], [], [], []
+    truncated = 0
+    for k in ks:
+        result = factorize(csr, k, method, seed=seed, missing="unstored", **options)
+        fit.append(result.rel_error)
+        truncated += result.truncated
+        held, fitted = [], []
+        for keep, train in zip(masks, trains, strict=True):
+            result = factorize(train, k, method, seed=seed, missing="unstored", **options)
+            truncated += result.truncated
+            fitted.append(result.rel_error)
+            hidden = ~keep
+            model = np.einsum("tf,ft->t", result.A[rows[hidden]], result.S[:, cols[hidden]])
+            truth = values[hidden]
+            held.append(float(np.linalg.norm(truth - model) / np.linalg.norm(truth)))
         cv.append(np.mean(held))
         std.append(np.std(held))
         fold_fit.append(fitted)

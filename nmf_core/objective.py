@@ -66,7 +66,15 @@ def hoyer_sparseness(F) -> float:
         return 0.0
     peak = F.max(axis=0)
     scaled = F / np.where(peak > 0, peak, 1.0)
-    l1, l2 = scaled.sum(axis=0), np.sqrt((scaled * scaled).sum(axis=0))
+    return hoyer_of_norms(scaled.sum(axis=0), np.sqrt((scaled * scaled).sum(axis=0)), p)
+
+
+def hoyer_of_norms(l1, l2, p: int) -> float:
+    """:func:`hoyer_sparseness` from each column's ‖x‖₁ and ‖x‖₂ (columns of length p),
+    as a row-blocked matrix gives them summed over its blocks."""
+    if p < 2:
+        return 0.0
+    l1, l2 = np.asarray(l1, dtype=float), np.asarray(l2, dtype=float)
     ratio = np.divide(l1, l2, out=np.full_like(l1, math.sqrt(p)), where=l2 > 0)
     return float(np.mean((math.sqrt(p) - ratio) / (math.sqrt(p) - 1)))
 

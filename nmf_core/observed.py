@@ -29,15 +29,19 @@ themselves (all ≥ 0 for ratings and counts).
 
 Algorithm: CCD++ (Yu, Hsieh, Si and Dhillon, "Scalable coordinate descent
 approaches to parallel matrix factorization for recommender systems", ICDM
-2012), projected onto ≥ 0.  The residual on the observed cells is kept; factor
-f's rank-one term is added back, then ``inner`` alternating exact updates::
+2012), projected onto ≥ 0, on the one observed-entries engine that
+``factorize(mask=...)`` and ``missing="unstored"`` also run
+(:mod:`nmf_core.sparse.masked`): the residual on the observed cells is kept, and
+each factor f in turn gets ``inner`` alternating exact updates::
 
     W[i, f] ← max(0, Σ_j∈obs(i) R̂_ij H[j, f] / (reg·n_i + Σ_j∈obs(i) H[j, f]²))
 
-(and the same for H on the transpose), then subtracted again.  Each update is
-two sparse matrix–vector products over the stored entries (CSR for rows, its
-transpose view for columns, sharing one residual array), so an outer iteration
-costs O(nnz·k·inner) and memory is O(nnz + (n+m)·k); no n×m array is ever made.
+(R̂: the residual with factor f's own term added back), and the same for H on the
+transpose (:func:`~nmf_core.sparse.masked.coordinate_update`).  Each update is
+two sparse matrix–vector products and a rank-one residual update over the stored
+entries, so an outer iteration costs O(nnz·k·inner) and memory is
+O(nnz + (n+m)·k); no n×m array is ever made.  The biases' updates are exact too
+(one sparse product each).
 Rows or columns with no observed cell get zero factors (and zero biases) and
 are counted in the result.
 """
@@ -171,7 +175,7 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
     once the objective falls by less than ``tol`` of itself.  See the module
     docstring for the objective and the algorithm.
     """
-    from scipy import sparse
+    from .sparse.masked import ObservedEntries, Residual, coordinate_update
 
     started = time.perf_counter()
     rows, cols, values, n, m = _check_triples(rows, cols, values, shape)
@@ -186,23 +190,15 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
     if order is not None:
         rows, cols, values = rows[order], cols[order], values[order]
     nnz = values.size
-    index = np.int32 if max(n, m, nnz) < 2**31 - 1 else np.int64
-    # np.take wants intp indices (it would convert narrower ones on every call);
-    # the sparse matrices keep their own (int32 where it fits) copy of cols.
-    rows, cols = rows.astype(np.intp, copy=False), cols.astype(np.intp, copy=False)
-    row_count = np.bincount(rows, minlength=n).astype(np.float64)
-    col_count = np.bincount(cols, minlength=m).astype(np.float64)
-    indptr = np.concatenate(([0], np.cumsum(row_count, dtype=np.int64))).astype(index)
+    data = ObservedEntries.from_cells(rows, cols, values, (n, m))
+    del rows, cols, order  # the engine keeps its own (CSR) copy
+    row_count = data.row_count.astype(np.float64)
+    col_count = data.col_count.astype(np.float64)
 
-    # One residual array R (CSR order) shared by the CSR matrix and its transpose
-    # view; P is the pattern (ones) for the denominators.
+    # One residual array R (CSR order), read by rows and by columns (nmf_core.sparse.masked)
     mean = float(values.mean()) if biased else 0.0
-    R = values - mean
-    X = sparse.csr_matrix((R, cols.astype(index), indptr), shape=(n, m), copy=False)
-    R = X.data  # the array the matrix holds (scipy may have cast it)
-    XT = X.T
-    P = sparse.csr_matrix((np.ones(nnz), X.indices, X.indptr), shape=(n, m), copy=False)
-    PT = P.T
+    residual = Residual(data, values - mean)
+    R = residual.r
 
     rng = np.random.default_rng(seed)
     Wt = np.zeros((k, n))  # factors stored one per row, contiguous
@@ -211,29 +207,15 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
     Ht[:, col_count == 0] = 0.0
     bu, bi = np.zeros(n), np.zeros(m)
     row_reg, col_reg = reg * row_count, reg * col_count
-    buffer, other = np.empty(nnz), np.empty(nnz)
-    repeats = row_count.astype(np.intp)
+    ones = {False: np.ones(m), True: np.ones(n)}
 
-    def outer(u, v):  # buffer = u[rows] * v[cols]
-        np.take(v, cols, out=other, mode="clip")
-        np.multiply(np.repeat(u, repeats), other, out=buffer)  # rows are sorted
-        return buffer
-
-    def solve(numerator, denominator, out):
-        np.divide(numerator, denominator, out=out, where=denominator > 0)
-        out[denominator <= 0] = 0.0
-        np.maximum(out, 0.0, out=out)
-
-    def solve_bias(numerator, denominator, out):  # as solve, without the projection
-        np.divide(numerator, denominator, out=out, where=denominator > 0)
-        out[denominator <= 0] = 0.0
-
-    def update_bias(bias, index_of, counts, matrix):
-        np.take(bias, index_of, out=buffer, mode="clip")
-        np.add(R, buffer, out=R)
-        solve_bias(matrix @ np.ones(matrix.shape[1]), counts + reg_bias, bias)
-        np.take(bias, index_of, out=buffer, mode="clip")
-        np.subtract(R, buffer, out=R)
+    def update_bias(bias, side, counts):
+        # the exact update of every bias at once: the mean of its residuals, damped
+        total = side.matvec(ones[side.transposed]) + bias * counts
+        new = np.divide(total, counts + reg_bias, out=np.zeros_like(bias),
+                        where=counts + reg_bias > 0)
+        side.subtract_offset(new - bias)
+        bias[...] = new
 
     def objective():
         # einsum, not BLAS: a threaded BLAS dot of vectors is slow on a busy machine
@@ -244,22 +226,17 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
     history = []
     converged = False
     previous = np.inf
-    it = 0
-    for it in range(1, niter + 1):
+    for _ in range(niter):
         if biased:
             shift = float(R.sum()) / nnz  # μ's exact update (unregularised)
             R -= shift
             mean += shift
-            update_bias(bu, rows, row_count, X)
-            update_bias(bi, cols, col_count, XT)
-        for f in range(k):
-            w, h = Wt[f], Ht[f]
-            if it > 1:
-                R += outer(w, h)
+            update_bias(bu, residual.rows, row_count)
+            update_bias(bi, residual.columns, col_count)
+        for f in range(k):  # CCD++: each factor's pair in turn, users first
             for _ in range(inner):
-                solve(X @ h, row_reg + P @ (h * h), w)
-                solve(XT @ w, col_reg + PT @ (w * w), h)
-            R -= outer(w, h)
+                coordinate_update(residual.rows, Wt[f], Ht[f], row_reg)
+                coordinate_update(residual.columns, Ht[f], Wt[f], col_reg)
         history.append(objective())
         if previous - history[-1] <= tol * history[-1]:
             converged = True
@@ -269,9 +246,10 @@ def fit_observed(rows, cols, values, shape, k: int, *, reg: float = DEFAULT_REG,
     return ObservedFit(
         W=np.ascontiguousarray(Wt.T), H=np.ascontiguousarray(Ht.T), global_mean=mean,
         user_bias=bu, item_bias=bi, biased=bool(biased), reg=reg, reg_bias=reg_bias,
-        objective=np.array(history), train_rmse=float(np.sqrt(_dot(R, R) / nnz)), n_iter=it,
-        elapsed_s=time.perf_counter() - started, empty_rows=int(np.sum(row_count == 0)),
-        empty_cols=int(np.sum(col_count == 0)), converged=converged, n_observed=nnz)
+        objective=np.array(history), train_rmse=float(np.sqrt(_dot(R, R) / nnz)),
+        n_iter=len(history), elapsed_s=time.perf_counter() - started,
+        empty_rows=int(np.sum(row_count == 0)), empty_cols=int(np.sum(col_count == 0)),
+        converged=converged, n_observed=nnz)
 
 
 def fit_observed_sparse(X, k: int, **options) -> ObservedFit:

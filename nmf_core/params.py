@@ -230,7 +230,8 @@ def check_supported(solver, values: dict[str, Any], what: str = "method") -> Non
     penalties these validated settings ask for."""
     method, beta = values["method"], beta_of(values["loss"])
     if not solver.supports_loss(beta):
-        able = [m for m in METHODS if any(c.supports_loss(beta) for c in variants(m))]
+        able = [m for m in METHODS  # of the same kind (masked or not)
+                if any(c.supports_loss(beta) and c.mask == solver.mask for c in variants(m))]
         needs = f" needs method {join_or(able)}" if able else " is not supported"
         raise ParameterError(
             f"{what} {method!r} minimises the {join_or(solver.losses)} loss only; "
@@ -247,3 +248,6 @@ def check_supported(solver, values: dict[str, Any], what: str = "method") -> Non
                 f"to 0{instead}")
     if "l1" in _penalties_used(values) and not values["nonnegative"]:
         raise ParameterError("an L1 penalty (l1_ratio > 0) needs nonnegative factors")
+    if beta != 2 and not values["nonnegative"]:
+        raise ParameterError(f"loss={values['loss']!r} needs nonnegative factors (the model "
+                             "must stay positive); set nonnegative=True")

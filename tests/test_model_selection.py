@@ -92,3 +92,81 @@ def test_choose_k_curves_and_best_k_ignore_the_scale_of_x(factor):
     assert np.allclose(scaled.cv_error, plain.cv_error, rtol=1e-6)
     assert np.allclose(scaled.fit_error, plain.fit_error, rtol=1e-6)
     assert scaled.best_k == plain.best_k
+
+
+@pytest.mark.slow
+def test_the_time_cap_holds_per_fit_so_a_scan_ends_within_its_fits_times_the_tolerance():
+    """max_seconds caps each of the scan's fits (stated in scan_k): 6 fits capped at
+    0.3 s, each far longer uncapped, end within 6 × (1.5 × 0.3 + 0.2) s; a cap per
+    scan would have ended them all within one tolerance, cutting all but the first."""
+    import time
+
+    from nmf_core.budget import cap_tolerance
+
+    X = synthetic(400, 300, 8, seed=0).X
+    started = time.monotonic()
+    scan = scan_k(X, [20, 30], "hals", folds=2, niter=100_000, reinit=2, max_seconds=0.3)
+    elapsed = time.monotonic() - started
+    fits = scan_fits([20, 30], 2)
+    assert scan.truncated == fits == 6
+    assert elapsed <= fits * cap_tolerance(0.3)
+    assert elapsed > 0.3 * fits  # every fit ran to its own cap
+    assert np.isfinite(scan.cv_error).all() and np.isfinite(scan.fit_error).all()
+
+
+# ------------------------------------------------------------------ sparse X (issue #12)
+def _planted_sparse(n=160, m=120, k=3, density=0.35, noise=0.05, seed=0):
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    full = rng.random((n, k)) @ rng.random((k, m)) + 0.1
+    rows, cols = np.nonzero(rng.random((n, m)) < density)
+    values = full[rows, cols] * (1 + noise * rng.standard_normal(rows.size))
+    return sp.csr_array((np.maximum(values, 0.0), (rows, cols)), shape=(n, m))
+
+
+def test_sparse_scan_holds_out_stored_entries_and_finds_the_planted_k():
+    X = _planted_sparse()
+    scan = scan_k(X, [1, 2, 3, 6, 10], missing="unstored", folds=2, niter=150, reinit=1)
+    assert scan.best_k == 3
+    assert scan.cv_error[-1] > scan.cv_error[2]  # k = 10 overfits the observed entries
+    assert np.all(np.diff(scan.fit_error) <= 1e-9)  # more factors fit the stored ones better
+
+
+def test_holdout_entries_keep_a_stored_entry_in_every_row_and_column():
+    from nmf_core.model_selection import holdout_entries
+
+    X = _planted_sparse(density=0.05, seed=1).tocoo()
+    masks = holdout_entries(X.row, X.col, X.shape, 3, 0.4, np.random.default_rng(0))
+    for keep in masks:
+        assert 0.3 < 1 - keep.mean() < 0.45
+        assert set(X.row[keep]) == set(X.row) and set(X.col[keep]) == set(X.col)
+    assert not np.array_equal(masks[0], masks[1])
+
+
+def test_sparse_scan_never_makes_an_n_by_m_array():
+    import tracemalloc
+
+    import scipy.sparse as sp
+
+    n, m, stored = 100_000, 20_000, 200_000  # n·m float64 would be 16 GB
+    rng = np.random.default_rng(0)
+    key = np.unique(rng.integers(0, n * m, stored))
+    X = sp.csr_array((rng.random(key.size) + 0.5, np.divmod(key, m)), shape=(n, m))
+    tracemalloc.start()
+    try:
+        scan = scan_k(X, [2], missing="unstored", folds=2, niter=3, reinit=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.isfinite(scan.cv_error).all()
+    # the entries, a train copy per fold and the engine's residual arrays, plus factors
+    assert peak < 40 * 12 * key.size + 20 * 8 * (n + m) * 2 + 16 * 2**20
+
+
+def test_sparse_scan_needs_its_stored_entries_to_be_the_observed_cells():
+    X = _planted_sparse(n=30, m=20)
+    with pytest.raises(ParameterError, match="pass missing='unstored'"):
+        scan_k(X, [1, 2])
+    with pytest.raises(ParameterError, match="takes no mask"):
+        scan_k(X, [1, 2], missing="unstored", mask=np.ones(X.shape, bool))

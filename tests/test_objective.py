@@ -50,7 +50,7 @@ def test_mu_iterates_equal_scikit_learn(beta, alpha, l1_ratio):
 
 
 GRID = [(method, loss, alpha, l1, masked)
-        for method, losses in (("mu", (2, 1, 0.5, 0, 3.0)), ("hals", (2,)), ("als", (2,)),
+        for method, losses in (("mu", (2, 1, 0.5, 0, 3.0)), ("hals", (2, 1)), ("als", (2,)),
                                ("rk", (2,)))
         for loss in losses
         for alpha, l1 in ((0.0, 0.0), (0.05, 0.5), (0.05, 0.0), (0.05, 1.0))

@@ -87,8 +87,8 @@ def test_a_penalty_refusal_only_suggests_methods_that_can_run_the_same_data():
     mask = np.ones(X.shape, bool)
     mask[0, 0] = False
     with pytest.raises(ParameterError) as masked:
-        factorize(X, 2, "hals", mask=mask, alpha_A=0.1, niter=2)
-    assert "does not take an L2 penalty" in str(masked.value)
+        factorize(X, 2, "hals", mask=mask, alpha_A=0.1, l1_ratio=1.0, niter=2)
+    assert "does not take an L1 penalty" in str(masked.value)
     assert "als" not in str(masked.value).split(";")[1]  # als takes no missing values
     with pytest.raises(ParameterError, match="or use als, hals or mu"):
         factorize(X, 2, "rk", alpha_A=0.1, niter=2)

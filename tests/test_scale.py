@@ -40,6 +40,10 @@ def assert_same_run(dask_result, numpy_result):
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(ours, theirs, rtol=TOL, atol=0)
     assert dask_result.rel_error == pytest.approx(numpy_result.rel_error, rel=TOL)
+    np.testing.assert_allclose(dask_result.objective, numpy_result.objective, rtol=TOL)
+    for factor in ("A", "S"):
+        assert dask_result.sparseness[factor] == pytest.approx(
+            numpy_result.sparseness[factor], rel=TOL, abs=TOL)
 
 
 X_SMALL = synthetic(700, 120, 6, 0.05, seed=4).X
@@ -54,7 +58,45 @@ def test_same_seed_same_result_as_numpy(engine, method, reinit):
     assert_same_run(ours, theirs)
     assert isinstance(ours.A, np.ndarray) and ours.params["scale"]["A"] == "numpy"
     assert ours.params["scale"]["workers"] == 2
-    assert ours.params["scale"]["bytes_read"] == (1 + 2 * 12 + 1) * X_SMALL.nbytes
+    # check, start (also the first step's W X), 2 per step (mu: its pass also forms the next
+    # step's W X), final error
+    reads = 1 + 1 + (2 * 12 - 1 if method == "hals" else 12) + 1
+    assert ours.params["scale"]["bytes_read"] == reads * X_SMALL.nbytes
+
+
+@pytest.mark.parametrize("reinit", [1, 3])
+def test_mu_kullback_leibler_matches_numpy_reading_X_once_per_iteration(engine, reinit):
+    X = da.from_array(X_SMALL, chunks=(150, 40))
+    kwargs = {"niter": 12, "reinit": reinit, "seed": 5, "loss": "kullback-leibler"}
+    ours = factorize(X, 6, "mu", **kwargs)
+    theirs = factorize(X_SMALL, 6, "mu", **kwargs)
+    assert_same_run(ours, theirs)
+    assert ours.errors[-1] < ours.errors[0]  # the KL curve falls
+    # check, start (which also gives the first step its terms), one per step, final error
+    assert ours.params["scale"]["bytes_read"] == (1 + 1 + 12 + 1) * X_SMALL.nbytes
+
+
+def test_mu_kullback_leibler_after_the_guard_stops_a_restart(engine, monkeypatch):
+    """A restart stopped by the guard resets the step's cached terms, as numpy's model."""
+    fz = importlib.import_module("nmf_core.factorize")
+    kwargs = {"niter": 6, "reinit": 3, "seed": 7, "loss": "kullback-leibler"}
+    grown = [e[1] / max(e[0], 1.0) for e in factorize(X_SMALL, 6, "mu", **kwargs).all_errors]
+    monkeypatch.setattr(fz, "DIVERGENCE_FACTOR", float(np.median(grown)))  # limit: the median
+    theirs = factorize(X_SMALL, 6, "mu", **kwargs)
+    assert 0 < theirs.diverged.sum() < 3  # the test's premise: some stop, some go on
+    assert_same_run(factorize(da.from_array(X_SMALL, chunks=(200, 120)), 6, "mu", **kwargs),
+                    theirs)
+
+
+def test_losses_and_penalties_a_dask_X_does_not_take_are_refused(engine):
+    X = da.from_array(X_SMALL, chunks=(200, 120))
+    with pytest.raises(ParameterError, match="'hals' minimises the frobenius loss only; "
+                                             "loss='kullback-leibler' needs method mu"):
+        factorize(X, 3, "hals", loss="kullback-leibler")
+    with pytest.raises(ParameterError, match="itakura-saito' needs X in memory"):
+        factorize(X, 3, "mu", loss="itakura-saito")
+    with pytest.raises(ParameterError, match="without penalty"):
+        factorize(X, 3, "mu", alpha_A=0.1)
 
 
 def test_custom_init_unconstrained_and_tiny_matrix_match_numpy(engine):

@@ -78,7 +78,7 @@ def test_empty_rows_and_columns_get_zero_factors():
     np.testing.assert_allclose(sq, _observed_sq(X, M, W, H), rtol=1e-9)
 
 
-def test_l2_shrinks_the_factors_and_residual_is_measured_directly():
+def test_l2_shrinks_the_factors_and_the_step_returns_the_penalised_objective():
     X, M, W0, H0 = _problem(seed=3)
     data = ObservedEntries.from_mask(X, M)
     plain, ridge = ObservedHALS(data), ObservedHALS(data, reg=0.5)
@@ -87,7 +87,10 @@ def test_l2_shrinks_the_factors_and_residual_is_measured_directly():
         plain.step(W, H, t)
         sq = ridge.step(Wr, Hr, t)
     assert np.linalg.norm(Wr) * np.linalg.norm(Hr) < np.linalg.norm(W) * np.linalg.norm(H)
-    np.testing.assert_allclose(sq, _observed_sq(X, M, Wr, Hr), rtol=1e-12)
+    # the step returns the squared residual plus twice the penalty (λ per observed value)
+    penalty = 0.5 * (np.einsum("rki,i->r", Wr * Wr, M.sum(axis=1))
+                     + np.einsum("rkj,j->r", Hr * Hr, M.sum(axis=0)))
+    np.testing.assert_allclose(sq, _observed_sq(X, M, Wr, Hr) + penalty, rtol=1e-10)
 
 
 def test_exact_fit_residual_does_not_cancel():
@@ -175,3 +178,67 @@ def test_cost_estimates_count_stored_entries():
     assert sparse < dense / 50 and masked < dense / 10
     assert estimate_seconds(shape, 10, "mu", 100, 1, stored=4_000_000) > \
         estimate_seconds(shape, 10, "mu", 100, 1, stored=2_000_000)
+
+
+# ------------------------------------------------------------------ L2 with missing values
+def _penalised(X, M, A, S, alpha_A, alpha_S):
+    """½‖M ∘ (X − AS)‖² + ½·α_A·m·‖A‖² + ½·α_S·n·‖S‖² (scikit-learn's scaling, l1_ratio 0)."""
+    n, m = X.shape
+    diff = M * (X - A @ S)
+    return 0.5 * np.sum(diff * diff) + 0.5 * alpha_A * m * np.sum(A * A) + \
+        0.5 * alpha_S * n * np.sum(S * S)
+
+
+@pytest.mark.parametrize("method", ["hals", "mu"])
+def test_l2_with_missing_values_is_the_penalised_objective_and_never_rises(method):
+    from nmf_core import factorize
+
+    X, M = _ratings_like(seed=5)
+    X = 7.0 * X  # the objective is reported in X's units, whatever the internal scaling
+    result = factorize(X, 3, method, mask=M, alpha_A=0.02, alpha_S=0.01, niter=80, reinit=2,
+                       seed=1)
+    assert result.objective[-1] == pytest.approx(
+        _penalised(X, M, result.A, result.S, 0.02, 0.01), rel=1e-9)
+    for curve in result.all_objectives:
+        assert np.all(np.diff(curve) <= 1e-10 * curve[:-1])
+    plain = factorize(X, 3, method, mask=M, niter=80, reinit=2, seed=1)
+    assert np.linalg.norm(result.A) * np.linalg.norm(result.S) < \
+        np.linalg.norm(plain.A) * np.linalg.norm(plain.S)
+
+
+def test_l2_masked_hals_reaches_a_stationary_point_of_the_dense_masked_objective():
+    """KKT for min ½‖M∘(X − AS)‖² + ½λ_A‖A‖² + ½λ_S‖S‖², A, S ≥ 0, computed densely:
+    the projected gradient vanishes at the result."""
+    from nmf_core import factorize
+
+    X, M = _ratings_like(seed=6, n=30, m=20, observed=0.5)
+    alpha = 0.01
+    result = factorize(X, 2, "hals", mask=M, alpha_A=alpha, niter=3000, reinit=1, seed=0)
+    A, S = result.A, result.S
+    n, m = X.shape
+    E = M * (A @ S - X)
+    grad_A, grad_S = E @ S.T + alpha * m * A, A.T @ E + alpha * n * S
+    scale = np.max(np.abs(M * X) @ S.T)  # the data term's gradient scale
+    for F, G in ((A, grad_A), (S, grad_S)):
+        projected = np.where(F > 0, G, np.minimum(G, 0.0))
+        assert np.max(np.abs(projected)) < 1e-6 * scale
+
+
+def test_l2_unstored_equals_the_dense_mask():
+    from nmf_core import factorize
+
+    X, M = _ratings_like(seed=7)
+    stored = sp.csr_array(np.where(M, X, 0.0))
+    dense = factorize(X, 3, mask=M, alpha_A=0.05, niter=40, reinit=2, seed=3)
+    sparse = factorize(stored, 3, missing="unstored", alpha_A=0.05, niter=40, reinit=2, seed=3)
+    np.testing.assert_allclose(sparse.A, dense.A, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sparse.objective, dense.objective, rtol=1e-10)
+
+
+def test_a_kept_residual_is_rebuilt_when_the_iterate_changes_outside():
+    X, M, W, H = _problem(seed=8, R=1)
+    solver = ObservedHALS(ObservedEntries.from_mask(X, M))
+    solver.step(W, H, 0)
+    W *= 0.5  # as the divergence guard or a cut-short step would restore another iterate
+    sq = solver.step(W, H, 1)
+    np.testing.assert_allclose(sq, _observed_sq(X, M, W, H), rtol=1e-10)

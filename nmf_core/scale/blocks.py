@@ -15,12 +15,23 @@ import types
 
 import numpy as np
 
+from ..datamatrix import DenseMatrix
 from ..solvers import HALS, gram, hals_rows, mu_rows, stacked_product
+from ..solvers.mu import _EPS64, beta_half_step, beta_terms
 
 
 def scaled(X_b, scale: float) -> np.ndarray:
     """The block as the solvers see it: float64, divided by X's maximum."""
     return np.asarray(X_b, dtype=np.float64) / scale
+
+
+def scaled_product(F, X_b, scale: float, transpose: bool = False) -> np.ndarray:
+    """``F[r] @ (X_b / scale)`` (or with X_bᵀ) for every restart, the division applied
+    to the small (R, k, ·) product instead of a copy of the block (equal to rounding)."""
+    X_b = np.asarray(X_b, dtype=np.float64)
+    out = stacked_product(F, X_b.T if transpose else X_b)
+    out /= scale
+    return out
 
 
 def check_block(X_b, offset: int) -> dict:
@@ -66,6 +77,25 @@ def slice_restart(W_b, r: int) -> np.ndarray:
     return W_b[r:r + 1].copy()
 
 
+def column_norms(W_b, r: int):
+    """For each column a of restart r's A on the block: its peak |a|, and ‖a‖₁ and ‖a‖₂²
+    of a / peak (no overflow; :func:`combined_norms` joins the blocks')."""
+    F = np.abs(W_b[r])
+    peak = F.max(axis=1) if F.size else np.zeros(F.shape[0])
+    F /= np.where(peak > 0, peak, 1.0)[:, None]
+    return peak, F.sum(axis=1), np.einsum("kn,kn->k", F, F)
+
+
+def combined_norms(parts):
+    """The blocks' :func:`column_norms` as each column's ‖a‖₁ and ‖a‖₂ of a / its peak."""
+    peaks = np.array([p[0] for p in parts])
+    top = peaks.max(axis=0)
+    ratio = peaks / np.where(top > 0, top, 1.0)
+    l1 = (np.array([p[1] for p in parts]) * ratio).sum(axis=0)
+    squares = (np.array([p[2] for p in parts]) * ratio * ratio).sum(axis=0)
+    return l1, np.sqrt(squares)
+
+
 def extrapolated(W_b, W0_b, beta, nonnegative: bool) -> np.ndarray:
     """HALS's extrapolated start ``max(0, W + β (W − W₀))`` on the block (HALS's own code)."""
     if W0_b is None:
@@ -76,7 +106,7 @@ def extrapolated(W_b, W0_b, beta, nonnegative: bool) -> np.ndarray:
 
 def left_products(X_b, scale, W_b, with_gram: bool):
     """The block's share of W X (R, k, m) and, if asked, of W Wᵀ (R, k, k)."""
-    WX = stacked_product(W_b, scaled(X_b, scale))
+    WX = scaled_product(W_b, X_b, scale)
     return WX, (gram(W_b) if with_gram else None)
 
 
@@ -84,7 +114,7 @@ def hals_pass_moves(X_b, scale, H, HHt, W_b, passes: int, tol: float, nonnegativ
     """H Xᵀ's block, and the squared move of each of the first ``passes − 1`` HALS passes
     on W's block (the last pass's move is never needed).  Summed over blocks, the moves
     give the pass count numpy's Gillis–Glineur rule picks for the whole of A."""
-    HXt = stacked_product(H, scaled(X_b, scale).T)
+    HXt = scaled_product(H, X_b, scale, transpose=True)
     state, moves = W_b.copy(), []
     for _ in range(passes - 1):
         before = state.copy()
@@ -103,11 +133,40 @@ def hals_passes(W_b, HXt, HHt, passes: int, tol: float, nonnegative: bool):
 
 
 def mu_update(X_b, scale, H, HHt, W_b):
-    """MU's update of W's block against H, and its share of ⟨W, H Xᵀ⟩ and W Wᵀ."""
-    HXt = stacked_product(H, scaled(X_b, scale).T)
+    """MU's update of W's block against H; its share of ⟨W, H Xᵀ⟩ and W Wᵀ (and whether
+    it is finite); and, while the block is read, its share of the new W X, which the
+    next step's update of H needs (so an MU iteration reads X once)."""
+    HXt = scaled_product(H, X_b, scale, transpose=True)
     state = W_b.copy()
     mu_rows(state, HXt, HHt)
-    return state, block_summary(state, HXt)
+    return state, block_summary(state, HXt) + (scaled_product(state, X_b, scale),)
+
+
+def beta_summary(X_b, scale, W_b, H, objective):
+    """At (W_b, H): the block's share of the objective's divergence, and of the numerator
+    and denominator of MU's next β-step of H (:func:`beta_terms`), from one model W_bᵀH.
+    A divergence is a sum over cells, so the blocks' shares add up to X's."""
+    return _beta_summary(DenseMatrix(scaled(X_b, scale)), W_b, H, objective)
+
+
+def _beta_summary(data, W_b, H, objective):
+    model = data.model_at_stored(W_b, H)
+    value = objective.divergence(data, W_b, H, model)
+    numerator, denominator = beta_terms(W_b, data, model, objective.beta, False)
+    return value, numerator, denominator
+
+
+def beta_update(X_b, scale, H, W_b, objective, gamma: float):
+    """MU's β-step of W's block against H (the numpy step's own code: it acts on each row
+    of A alone), then :func:`beta_summary` at the new W_b, and whether it is finite."""
+    data = DenseMatrix(scaled(X_b, scale))
+    state = W_b.copy()
+    beta_half_step(state, H, data, data.model_at_stored(state, H), objective.beta,
+                   objective.l1_A, objective.l2_A, gamma, True)
+    if objective.beta <= 1:  # as the numpy step
+        state[state < _EPS64] = 0.0
+    return state, _beta_summary(data, state, H, objective) + (
+        np.isfinite(state).all(axis=(1, 2)),)
 
 
 def block_summary(W_b, HXt):

@@ -23,8 +23,10 @@ import operator
 import numpy as np
 
 from ..errors import MatrixError
+from ..objective import Objective
 from ..solvers import HALS, MU, gram, hals_rows, mu_rows
 from ..solvers.hals import inner_passes
+from ..solvers.mu import _apply, exponent
 from ..solvers.products import EXACT_BELOW, GRAM_MIN_CELLS
 from . import blocks
 
@@ -170,7 +172,9 @@ def _stop_after(moves, max_passes: int, tol: float) -> int:
 class _Blockwise:
     """What the two dask steps share: the blocks, X's scale and ‖Xs‖², and the residual
     rule of DenseMatrix.squared_residuals (the Gram identity; measured directly when X
-    is small or where the identity cancels)."""
+    is small or where the identity cancels).  No penalty: a dask X is fitted without one."""
+
+    losses, penalties = ("frobenius",), ()
 
     def __init__(self, rows: RowBlocks, scale: float, x_sq: float, settings):
         self.rows, self.scale, self.x_sq = rows, scale, x_sq
@@ -187,7 +191,8 @@ class _Blockwise:
         return self._residuals(W, H, np.einsum("rkm,rkm->r", WX, H), WWt, gram(H))
 
     def _left(self, W: Factors, with_gram: bool = True):
-        """W X and W Wᵀ: from :meth:`start`'s pass for its W, else one read of X."""
+        """W X and W Wᵀ: from :meth:`start`'s pass or MU's last step when they formed
+        them for this W, else one read of X."""
         first, self._first = getattr(self, "_first", None), None
         if first is not None and first[0] is W:
             return first[1], first[2]
@@ -261,13 +266,39 @@ class DaskHALS(_Blockwise, HALS):
 
 
 class DaskMU(_Blockwise, MU):
-    """numpy's MU (Lee–Seung) with W's blocks on the workers; ``step`` as DaskHALS's."""
+    """numpy's MU with W's blocks on the workers; ``step`` as DaskHALS's.  One read of X
+    per iteration: the pass that updates W's blocks also forms what the next step's
+    update of H needs, used when that step starts from the W returned (Frobenius,
+    Lee–Seung: the new W X; Kullback–Leibler, Févotte–Idier: from the model W_bᵀH, the
+    divergence and the numerator and denominator of H's update, cached as numpy's MU
+    caches its model)."""
+
+    losses = ("frobenius", "kullback-leibler")
+
+    def __init__(self, rows, scale, x_sq, settings):
+        self.objective = Objective.from_settings(settings, rows.shape).for_scaled(scale)
+        self.beta, self.gamma = self.objective.beta, exponent(self.objective.beta)
+        _Blockwise.__init__(self, rows, scale, x_sq, settings)
 
     def reset(self):
         MU.reset(self)
-        self._first = None
+        self._first = self._terms = None
+
+    def start(self, W: Factors, H: np.ndarray) -> np.ndarray:
+        if self.beta == 2:
+            return _Blockwise.start(self, W, H)
+        return 2 * self._summary(W, H)
+
+    def _summary(self, W: Factors, H: np.ndarray) -> np.ndarray:
+        """One read of X: the divergence at (W, H), and the next H-step's terms (kept)."""
+        rows = self.rows
+        _, (value, *self._terms) = rows.run(total=rows.tree(rows.each(
+            blocks.beta_summary, self.scale, W.W, rows.small(H), self.objective, x=True)))
+        return value
 
     def step(self, W: Factors, H: np.ndarray):
+        if self.beta != 2:
+            return self._beta_step(W, H)
         rows = self.rows
         H = H.copy()
         WX, WWt = self._left(W, self.WWt is None)
@@ -275,10 +306,28 @@ class DaskMU(_Blockwise, MU):
         HHt = gram(H)
         done = rows.each(blocks.mu_update, self.scale, rows.small(H), rows.small(HHt), W.W,
                          x=True, nout=2)
-        W_blocks, (cross, self.WWt, finite) = rows.run([d[0] for d in done],
-                                                       rows.tree([d[1] for d in done]))
+        W_blocks, (cross, self.WWt, finite, WX) = rows.run([d[0] for d in done],
+                                                           rows.tree([d[1] for d in done]))
         W_new = Factors(rows, W_blocks)
+        self._first = W_new, WX, self.WWt  # the next step's W X, if it starts from W_new
         return W_new, H, self._residuals(W_new, H, cross, self.WWt, HHt), finite
+
+    def _beta_step(self, W: Factors, H: np.ndarray):
+        rows, o = self.rows, self.objective
+        if self._terms is None:  # after a reset: the terms at (W, H), as numpy's new model
+            self._summary(W, H)
+        numerator, denominator = self._terms
+        H = H.copy()
+        _apply(H, numerator, np.broadcast_to(denominator, H.shape).copy(), o.l1_S, o.l2_S,
+               self.gamma)
+        if self.beta < 1:
+            H[H < np.finfo(np.float64).eps] = 0.0
+        done = rows.each(blocks.beta_update, self.scale, rows.small(H), W.W, o, self.gamma,
+                         x=True, nout=2)
+        W_blocks, (value, *terms, finite) = rows.run([d[0] for d in done],
+                                                     rows.tree([d[1] for d in done]))
+        self._terms = terms
+        return Factors(rows, W_blocks), H, 2 * value, finite
 
 
 STEPS = {cls.name: cls for cls in (DaskHALS, DaskMU)}

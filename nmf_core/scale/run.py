@@ -1,8 +1,8 @@
 """``factorize`` for a dask array X: the checks, the start, factorize's loop, the result.
 
-The loop is factorize's, step for step: each restart's curve, the divergence guard (a
-restart whose error exceeds 1e6 × its start, or whose factors turn non-finite, keeps its
-last good iterate and stops), the callback, the time cap and the best-restart choice.
+The loop is factorize's, step for step, sharing its bookkeeping (:class:`nmf_core.guard.
+Progress`): each restart's curve, the divergence guard, the callback, the time cap and the
+best-restart choice.
 Reading X costs one pass to check it (finite, non-negative, its max, mean and ‖X‖²),
 two per iteration (the first of which also gives the starting error) and one for the
 final error, measured directly as numpy does.
@@ -17,7 +17,10 @@ import time
 import numpy as np
 
 from ..errors import MatrixError, ParameterError
+from ..guard import Progress, objective_units
+from ..objective import Objective, beta_of, hoyer_of_norms, hoyer_sparseness
 from ..result import NMFResult
+from ..solvers import join_or
 from . import blocks
 from .distributed import STEPS, Factors, RowBlocks, direct_residuals
 from .engine import engine_for_call
@@ -28,6 +31,7 @@ SMALL_A_CELLS = 2_000_000  # an A of at most this many cells (16 MB) is returned
 def factorize_dask(X, params: dict, *, init, callback, started: float,
                    divergence_factor: float) -> NMFResult:
     """The body of ``factorize`` for a dask array (params already validated)."""
+    check_objective(params)
     client, engine, owned = engine_for_call()
     try:
         return _run(X, params, init, callback, started, divergence_factor, client, engine,
@@ -35,6 +39,20 @@ def factorize_dask(X, params: dict, *, init, callback, started: float,
     finally:
         if owned is not None:
             owned.close()
+
+
+def check_objective(params: dict) -> None:
+    """The losses the dask steps declare (``STEPS[method].losses``), without penalty."""
+    step, loss = STEPS[params["method"]], params["loss"]
+    if not step.supports_loss(beta_of(loss)):
+        able = [name for name, other in STEPS.items() if other.supports_loss(beta_of(loss))]
+        raise ParameterError(
+            f"with a dask X, method {params['method']!r} minimises the "
+            f"{join_or(step.losses)} loss only; loss={loss!r} "
+            + (f"needs method {join_or(able)}" if able else "needs X in memory"))
+    if Objective.from_settings(params, (1, 1)).penalised:
+        raise ParameterError("a dask X is factored without penalty; set alpha_A=alpha_S=0 "
+                             "(or pass X in memory)")
 
 
 def _check(rows: RowBlocks, k: int):
@@ -99,95 +117,77 @@ def _random_start(rows: RowBlocks, params, mean: float):
 
 
 def _run(X, params, init, callback, started, divergence_factor, client, engine, owned):
-    k, R, niter = params["k"], params["reinit"], params["niter"]
+    k, niter = params["k"], params["niter"]
     rows = RowBlocks(X, client)
     scale, mean, x_sq = _check(rows, k)
     start = _start(rows, params, init, scale)
     W, H = start if start is not None else _random_start(rows, params, mean)
     solver = STEPS[params["method"]](rows, scale, x_sq, params)
 
-    curves = np.empty((R, niter + 1))
-    clock = np.empty(niter + 1)
     with np.errstate(all="ignore"):
-        curves[:, 0] = np.sqrt(solver.start(W, H) / x_sq)
-    if not np.isfinite(curves[:, 0]).all():
+        start_errors = np.sqrt(np.maximum(solver.start(W, H), 0) / x_sq)
+    if not np.isfinite(start_errors).all():
         raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
-    clock[0] = time.perf_counter() - started
-    lengths = np.full(R, niter + 1)
-    active = np.ones(R, bool)
-    diverged = ~active
-    # factorize's guard: blown up past 10⁶ × max(start, 1), or non-finite
-    limit = divergence_factor * np.maximum(curves[:, 0], 1.0)
-    broke = np.zeros(R, dtype=int)
-    stop_reason, t = "", 0
+    progress = Progress(start_errors, niter, started, divergence_factor)
+    stop_reason, t = None, 0
     with np.errstate(all="ignore"):
         for t in range(1, niter + 1):
             W_prev, H_prev = W, H
             W, H, sq, finite_W = solver.step(W, H)
             err = np.sqrt(np.maximum(sq, 0) / x_sq)
             finite = np.isfinite(err) & finite_W & np.isfinite(H).all(axis=(1, 2))
-            newly = active & ~(finite & ~(err > limit))
-            if newly.any():  # a stopped restart keeps its last iterate that passed the guard
-                lengths[newly] = t
-                kept = newly & ~finite & (curves[:, t - 1] <= curves[:, 0]) & (t > 1)
-                broke[kept] = t
-                diverged |= newly & ~kept
-                active &= ~newly
+            if progress.guard(t, err, finite):
                 solver.reset()
-            if not active.all():
+            if not progress.all_active:  # a stopped restart keeps its last good iterate
+                active = progress.active
                 W = W.where(active, W_prev)
                 H = np.where(active[:, None, None], H, H_prev)
-                err = np.where(active, err, curves[:, t - 1])
-            curves[:, t] = err
-            clock[t] = time.perf_counter() - started
-            if not active.any():
-                stop_reason = "every restart diverged" if diverged.all() else "stopped"
+            progress.record(t, err)
+            stop_reason = progress.stop_reason(t, callback, params["max_seconds"])
+            if stop_reason is not None:
                 break
-            if callback is not None and callback(t, curves[:, t].copy()):
-                stop_reason = f"stopped by the caller after {t} of {niter} iterations"
-                break
-            cap = params["max_seconds"]
-            if cap is not None and time.perf_counter() - started > cap:
-                stop_reason = (f"cut short after {t} of {niter} iterations "
-                               f"(time limit {cap:g} s)")
-                break
-    lengths = np.minimum(lengths, t + 1)
+    stop_reason = progress.end(t, stop_reason or "")
     params["missing"] = 0
-    if stop_reason == "stopped":  # every restart stopped early, not all diverged: no cut
-        stop_reason = ""
-    return _finish(rows, scale, x_sq, W, H, curves, clock, lengths, diverged, params, started,
-                   stop_reason, engine, owned, broke)
+    return _finish(rows, scale, x_sq, W, H, progress, params, started, stop_reason, engine,
+                   owned)
 
 
-def _finish(rows, scale, x_sq, W, H, curves, clock, lengths, diverged, params, started,
-            stop_reason, engine, owned, broke):
+def _finish(rows, scale, x_sq, W, H, progress: Progress, params, started, stop_reason,
+            engine, owned):
     from ..factorize import outcome_message
 
-    R = H.shape[0]
-    final = np.array([curves[r, lengths[r] - 1] for r in range(R)])
-    candidates = np.flatnonzero(~diverged) if (~diverged).any() else np.arange(R)
-    best = int(candidates[np.argmin(final[candidates])])
+    best = progress.best()
+    diverged, lengths = progress.diverged, progress.lengths
     root = float(np.sqrt(scale))
-    best_W = Factors(rows, rows.run(rows.each(blocks.slice_restart, W.W, best))[0])
+    sliced = rows.run(rows.each(blocks.slice_restart, W.W, best) +
+                      rows.each(blocks.column_norms, W.W, best))[0]
+    best_W = Factors(rows, sliced[:len(rows)])
+    l1, l2 = blocks.combined_norms(rows.client.gather(sliced[len(rows):]))
     sq = direct_residuals(rows, scale, best_W, H[best:best + 1])[0]
     rel_error = float(math.sqrt(sq) / math.sqrt(x_sq))
     A = _result_A(W, best, root, rows, owned)
     S = np.ascontiguousarray(H[best] * root)
     success = bool((~diverged).any())
-    message = outcome_message(params, success, stop_reason, diverged, best, lengths, broke)
+    message = outcome_message(params, success, stop_reason, diverged, best, lengths,
+                              progress.broke)
     where = {"scheduler": "local" if owned is not None or (engine and engine.owns_cluster)
              else rows.client.scheduler.address,
              "workers": len(rows.client.scheduler_info(n_workers=-1)["workers"]),
              "bytes_read": rows.bytes_read, "A": "numpy" if isinstance(A, np.ndarray)
              else "dask"}
     params["scale"] = where
-    all_errors = tuple(curves[r, : lengths[r]].copy() for r in range(R))
+    all_errors = progress.all_errors()
+    beta = beta_of(params["loss"])
+    all_objectives = progress.objectives(objective_units(x_sq, scale, beta))
     return NMFResult(
         A=A, S=S, rel_error=rel_error, errors=all_errors[best], all_errors=all_errors,
         best_run=best, n_iter=int(lengths[best] - 1), elapsed_s=time.perf_counter() - started,
         diverged=diverged.copy(), params=params, success=success,
         truncated=bool(stop_reason) and success, message=message, snapshots=None,
-        times=clock[: lengths[best]].copy(),
+        times=progress.times(best), objective=all_objectives[best],
+        all_objectives=all_objectives,
+        sparseness={"A": hoyer_of_norms(l1, l2, rows.shape[0]),
+                    "S": hoyer_sparseness(S.T)},
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .base import FROBENIUS, Cost, Solver, check_deadline
+from .kl_cd import BLOCK_CELLS, KLCoordinateDescent
 from .products import ZERO, gram
 
 # A factor whose squared norm is below this (√ of the smallest normal float) counts as
 # zero: dividing by it could overflow (on data spanning 1e-300..1e300 a factor's norm
 # underflows to a subnormal), and on X scaled to max 1 it adds nothing to the fit.
 NEGLIGIBLE_FACTOR = float(np.sqrt(np.finfo(np.float64).tiny))
+CHECK_FLOPS = 20_000_000  # hals_rows: multiply-adds (≈ 5 ms) between checks of the time cap
 
 
 def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
@@ -47,15 +49,21 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
                         H[:, :, None].swapaxes(0, 1), strict=True))
     if held:
         rows = [row for r, row in enumerate(rows) if r not in held]
+    # The run's time cap is checked between groups of rows of about CHECK_FLOPS each
+    # (a whole pass is one group on small matrices, where a check would cost more).
+    stride = max(1, CHECK_FLOPS // (R * k * m))
+    groups = [rows[first : first + stride] for first in range(0, len(rows), stride)]
 
     def one_pass():
-        for c_r, t_r, h_r in rows:
-            product(c_r, matrix, out=buffer)
-            if nonnegative:
-                np.subtract(t_r, buffer, out=buffer)
-                np.maximum(buffer, ZERO, out=h_r)
-            else:
-                np.subtract(t_r, buffer, out=h_r)
+        for group in groups:
+            for c_r, t_r, h_r in group:
+                product(c_r, matrix, out=buffer)
+                if nonnegative:
+                    np.subtract(t_r, buffer, out=buffer)
+                    np.maximum(buffer, ZERO, out=h_r)
+                else:
+                    np.subtract(t_r, buffer, out=h_r)
+            check_deadline()
 
     _repeat_passes(H, one_pass, max_passes, tol)
 
@@ -70,7 +78,6 @@ def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
         if p < last:  # the last pass needs no measure of its move
             np.copyto(before, H)
         one_pass()
-        check_deadline()
         if p == last:
             break
         before -= H
@@ -98,6 +105,7 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol,
             if nonnegative:
                 np.maximum(row, 0.0, out=row)
             H[:, r] = row
+            check_deadline()
 
     _repeat_passes(H, one_pass, max_passes, tol)
 
@@ -133,10 +141,16 @@ class HALS(Solver):
     the iterate stays, β̄ takes the failed β, β shrinks (÷1.5), and the next step starts
     from the iterate itself: a plain HALS step.  Each restart has its own β, β̄ and error.
     A step that turns non-finite is accepted, for the divergence guard to see.
+
+    With ``loss="kullback-leibler"`` the same row-by-row coordinate descent runs on the
+    KL divergence: Hsieh & Dhillon's KL-CD, one safeguarded Newton step per entry
+    (:mod:`.kl_cd`), on a dense X, non-negative, without extrapolation.
     """
 
     name = "hals"
     settings = ("nonnegative", "alpha_A", "alpha_S", "l1_ratio")
+    losses = ("frobenius", "kullback-leibler")
+    sparse_losses = ("frobenius",)  # KL-CD keeps the model at every cell: a dense X
     penalties = ("l1", "l2")
     backends = ("numpy", "dask")  # dask: nmf_core.scale (A kept on the workers)
     fixed_factors = True
@@ -148,6 +162,7 @@ class HALS(Solver):
         self.X, self.nonnegative, self.tol = X, settings["nonnegative"], self.TOL
         self.objective = objective
         self.passes = inner_passes
+        self.kl = KLCoordinateDescent(X.dense(), objective) if objective.beta == 1 else None
         self.reset()
 
     def reset(self):
@@ -163,7 +178,9 @@ class HALS(Solver):
         return out
 
     def step(self, W, H, t):
-        X, k, R = self.X, W.shape[1], W.shape[0]
+        if self.kl is not None:  # plain KL-CD: extrapolation did not pay (README)
+            return self.kl.step(W, H, self.held_S, self.held_A)
+        R = W.shape[0]
         if self.previous is None:  # a plain first step, accepted
             self.previous = W.copy(), H.copy()
             self.beta, self.beta_cap = np.full(R, self.BETA), np.ones(R)
@@ -171,21 +188,25 @@ class HALS(Solver):
         else:
             W_new = self._extrapolated(W, self.previous[0])
             H_new = self._extrapolated(H, self.previous[1])
-        n, m = X.shape
-        o = self.objective
-        hals_rows(H_new, *penalised(X.product(W_new), gram(W_new), o.l1_S, o.l2_S),
-                  self.nonnegative, self.passes(k, n), self.tol, self.held_S)
-        HXt, HHt = X.product_t(H_new), gram(H_new)
-        hals_rows(W_new, *penalised(HXt, HHt, o.l1_A, o.l2_A), self.nonnegative,
-                  self.passes(k, m), self.tol, self.held_A)
-        sq = o.from_squared_residuals(X.squared_residuals(W_new, H_new, (HXt, HHt, None)),
-                                      W_new, H_new)
+        sq = self._frobenius_half_steps(W_new, H_new)
         ok = self._safeguard(sq)
         np.copyto(self.previous[0], W)
         np.copyto(self.previous[1], H)
         np.copyto(W, W_new, where=ok[:, None, None])
         np.copyto(H, H_new, where=ok[:, None, None])
         return self.sq.copy()
+
+    def _frobenius_half_steps(self, W_new, H_new):
+        """HALS on H_new, then on W_new, in place; the objective per restart."""
+        X, k, o = self.X, W_new.shape[1], self.objective
+        n, m = X.shape
+        hals_rows(H_new, *penalised(X.product(W_new), gram(W_new), o.l1_S, o.l2_S),
+                  self.nonnegative, self.passes(k, n), self.tol, self.held_S)
+        HXt, HHt = X.product_t(H_new), gram(H_new)
+        hals_rows(W_new, *penalised(HXt, HHt, o.l1_A, o.l2_A), self.nonnegative,
+                  self.passes(k, m), self.tol, self.held_A)
+        return o.from_squared_residuals(X.squared_residuals(W_new, H_new, (HXt, HHt, None)),
+                                        W_new, H_new)
 
     def _safeguard(self, sq):
         """Which restarts keep the new iterate (error not larger, or non-finite for the
@@ -202,6 +223,9 @@ class HALS(Solver):
         from ..sparse.masked import product_flops
 
         n, m = shape
+        if settings.get("loss", "frobenius") == "kullback-leibler":
+            blocks = sum(-(-p // max(1, BLOCK_CELLS // q)) for p, q in ((m, n), (n, m)))
+            return Cost(14 * k * blocks, 2 * n * m * k + 12 * n * m * k)  # products, rows
         passes = inner_passes(k, max(n, m))
         return Cost(2 * passes * k * 4,
                     product_flops(shape, k, settings) + 2 * passes * (n + m) * k * k)
@@ -230,13 +254,15 @@ def masked_hals_rows(H, W, E, M, nonnegative: bool, held: tuple[int, ...] = ()) 
 
 
 class MaskedHALS(Solver):
-    """HALS on the observed cells only, at O(stored·k²) a step with no n×m array
-    (:class:`nmf_core.sparse.masked.ObservedHALS`; ``mask`` is the run's
-    :class:`~nmf_core.sparse.masked.ObservedEntries`, already scaled).  The iterates are
-    those of ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M))`` with E = M ∘ (X − WᵀH)."""
+    """HALS on the observed cells only: CCD++'s coordinate updates in HALS order, at
+    O(stored·k) a step with no n×m array (:class:`nmf_core.sparse.masked.ObservedHALS`;
+    ``mask`` is the run's :class:`~nmf_core.sparse.masked.ObservedEntries`, already
+    scaled).  The iterates are those of ``H[r] ← max(0, H[r] + (W[r] E) / (W[r]² M + λ))``
+    with E = M ∘ (X − WᵀH) kept current; λ is the objective's L2 weight."""
 
     name = "hals"
     settings = ("nonnegative",)
+    penalties = ("l2",)
     fixed_factors = True
     mask = True
     sparse = True
@@ -244,10 +270,14 @@ class MaskedHALS(Solver):
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         from ..sparse.masked import ObservedHALS
 
-        self.engine = ObservedHALS(mask, settings["nonnegative"])
+        self.engine = ObservedHALS(mask, settings["nonnegative"], reg_A=objective.l2_A,
+                                   reg_S=objective.l2_S)
 
     def step(self, W, H, t):
         return self.engine.step(W, H, t, self.held_S, self.held_A)
+
+    def reset(self):
+        self.engine.reset()
 
     @classmethod
     def cost(cls, shape, k, settings):

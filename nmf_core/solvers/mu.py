@@ -61,6 +61,16 @@ def beta_half_step(F, G, data, model, beta, l1, l2, gamma, transpose: bool,
     denominator is G's row sums.  ``model`` = data.model_at_stored(W, H) (changed).
     Guards as scikit-learn's ``_multiplicative_update_w/h`` (on Xᵀ: its W is S).
     """
+    numerator, denominator = beta_terms(G, data, model, beta, transpose)
+    if denominator.shape != F.shape:  # β = 1: G's row sums, (R, k, 1)
+        denominator = np.broadcast_to(denominator, F.shape).copy()
+    _apply(F, numerator, denominator, l1, l2, gamma, held)
+
+
+def beta_terms(G, data, model, beta, transpose: bool):
+    """:func:`beta_half_step`'s numerator G V and denominator G (WᵀH)^(β−1) (for β = 1,
+    G's row sums (R, k, 1)).  Both are sums over X's cells, so a row-blocked X (the dask
+    back end) adds its blocks' terms; ``model`` is changed."""
     X = data.stored_values()
     product = data.pattern_product_t if transpose else data.pattern_product
     denominator_model = None
@@ -82,14 +92,13 @@ def beta_half_step(F, G, data, model, beta, l1, l2, gamma, transpose: bool,
     numerator = product(G, model)
     check_deadline()
     if beta == 1:
-        sums = G.sum(axis=2)[:, :, None]  # (R, k, 1)
+        denominator = G.sum(axis=2)[:, :, None]  # (R, k, 1)
         if transpose:  # scikit-learn's H-step guards an all-zero factor
-            sums[sums == 0] = 1.0
-        denominator = np.broadcast_to(sums, F.shape).copy()
+            denominator[denominator == 0] = 1.0
     else:
         denominator_model **= beta - 1
         denominator = product(G, denominator_model)
-    _apply(F, numerator, denominator, l1, l2, gamma, held)
+    return numerator, denominator
 
 
 class MU(Solver):
@@ -160,10 +169,11 @@ class MU(Solver):
 
 class MaskedMU(Solver):
     """Weighted multiplicative updates on the observed cells only,
-    ``H ← H ∘ W(M∘X) / W(M∘(WᵀH))`` and the same for W, at O(stored·k²) a step
+    ``H ← H ∘ W(M∘X) / (W(M∘(WᵀH)) + λH)`` and the same for W, at O(stored·k) a step
     (:class:`nmf_core.sparse.masked.ObservedMU`; ``mask`` as for MaskedHALS)."""
 
     name = "mu"
+    penalties = ("l2",)
     fixed_factors = True
     mask = True
     sparse = True
@@ -171,7 +181,7 @@ class MaskedMU(Solver):
     def __init__(self, X, settings, rngs, mask=None, objective=FROBENIUS):
         from ..sparse.masked import ObservedMU
 
-        self.engine = ObservedMU(mask)
+        self.engine = ObservedMU(mask, reg_A=objective.l2_A, reg_S=objective.l2_S)
 
     def step(self, W, H, t):
         return self.engine.step(W, H, t, self.held_S, self.held_A)

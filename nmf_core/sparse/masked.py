@@ -1,30 +1,35 @@
-"""Masked NMF on the observed entries only: O(nnz·k²) work per iteration, no n×m array.
+"""Masked NMF on the observed entries only: O(nnz·k) work a step, O(nnz + (n+m)·k) memory.
 
 :class:`ObservedEntries` holds the observed cells of an (n, m) matrix (a sparse
 matrix's stored entries, a dense matrix's mask, or (row, column, value)
-triples): the values in CSR order, their pattern, and CSR copies of both
-transposed, so that every product below is a row-major sparse × dense product.
+triples) as a CSR over them; explicit zeros are observed zeros.
 
-Both update rules are written once, for H (R, k, m) against W (R, k, n), and
-applied to W through :meth:`ObservedEntries.T` (the transpose trick).  For each
-column j, with O(j) its observed rows,
+**One engine, CCD++** (Yu, Hsieh, Si and Dhillon, "Scalable coordinate descent
+approaches to parallel matrix factorization for recommender systems", ICDM 2012),
+projected onto ≥ 0.  :class:`Residual` keeps r = x − Σ_f w_f h_fᵀ on the observed
+cells (one array, CSR order, read by rows through the CSR and by columns through
+its transposed view).  :func:`coordinate_update` is the one rule, written once for
+the factor on the columns and used for the one on the rows through
+:attr:`Residual.rows` (the transpose trick)::
 
-    b_j = Σ_{i∈O(j)} x_ij w_i          (one sparse product Xᵀ Wᵀ for every restart)
-    G_j = Σ_{i∈O(j)} w_i w_iᵀ          (one sparse product Pᵀ [w_f w_g]_{f≤g})
+    d = Pᵀ(u ∘ u),   v ← max(0, (rᵀu + v ∘ d) / (d + λ)),   r ← r − u ⊗ (v_new − v_old)
 
-are the column's own right-hand side and Gram matrix, k and k(k+1)/2 numbers.
-HALS (coordinate descent, Cichocki–Phan; on observed entries this is CCD++'s
-rank-one update, Yu, Hsieh, Si and Dhillon, ICDM 2012) then updates the rows of H
-in turn, ``h_f ← max(0, h_f + (b_f − Σ_g G_fg h_g) / G_ff)``, which is exactly
-the masked HALS rule ``H[f] ← max(0, H[f] + (W[f] E) / (W[f]² M))`` with
-E = M ∘ (X − WᵀH) kept current, without ever forming E.  MU is
-``H ← H ∘ b / (G h)``, the weighted Lee–Seung rule.  L2 regularisation λ adds
-λ·|O(j)| to G_j's diagonal (λ per observed value, as in nmf_core.observed).
+where P is the pattern of observed cells, u the other side's vector of the same
+factor and λ the L2 weight (a number or one per row).  It is the exact minimiser of
+the objective over v with everything else fixed, so no update raises the objective.
+Each update is two sparse matrix–vector products and one rank-one residual update
+over the observed cells: O(nnz) for one factor, O(nnz·k) a step.  A column with no
+observed cell has d = 0 and (with λ = 0) keeps its value; empty rows and columns
+are set to zero at the first step.
 
-A column with no observed cell has G_j = 0: its factor is set to zero and left
-there.  The residual on the observed cells comes from the same products
-(``Σx² − 2 Σ_j h_jᵀ b_j + Σ_j h_jᵀ G_j h_j``), measured directly on the observed
-entries (O(nnz·k)) where that identity would cancel.
+* :class:`ObservedHALS` (``factorize(method="hals", mask=... | missing="unstored")``)
+  updates every h_f, then every w_f: exactly the masked HALS rule
+  ``H[f] ← max(0, H[f] + (W[f] E) / (W[f]² M))`` with E = M ∘ (X − WᵀH) kept current,
+  with ``alpha_A``/``alpha_S`` (``l1_ratio = 0``) as λ in scikit-learn's scaling.
+* :func:`nmf_core.observed.fit_observed` (the recommender) alternates w_f and h_f
+  per factor, with biases and λ per observed value, on the same routines.
+* :class:`ObservedMU` is the weighted Lee–Seung rule ``H ← H ∘ (W X_obs) / (W M̂)``
+  with M̂ the model at the observed cells (formed in O(nnz·k), no Gram matrices).
 """
 
 from __future__ import annotations
@@ -34,30 +39,33 @@ import numpy as np
 from ..datamatrix import DataMatrix
 from ..solvers.base import check_deadline
 
-EXACT_BELOW = 1e-6  # residual / ‖X‖² below which the identity cancels: measure directly
-_CHUNK = 1 << 20  # numbers per chunk: observed cells of a direct residual, Gram entries
+try:  # scipy's in-place row scaling of CSR values (used by csr_matrix.multiply)
+    from scipy.sparse._sparsetools import csr_scale_rows as _scale_rows
+except ImportError:  # pragma: no cover - a scipy without it: np.repeat and a multiply
+    _scale_rows = None
+
+_CHUNK = 1 << 20  # observed cells a direct residual measures at a time
+REFRESH = 25  # a kept residual is measured afresh every this many steps (bounds drift)
+CACHE_BYTES = 512 * 2**20  # residuals kept between steps, one per restart, up to this
 
 
 class ObservedEntries:
     """The observed cells of an (n, m) matrix: X as a CSR over them (explicit zeros are
-    observed zeros) and, built on first use, the same for Xᵀ.  The pattern P (ones at
-    the observed cells) shares X's index arrays; indices are int32 where they fit.
-    Memory: about 20 bytes an observed cell for each of X and Xᵀ.
+    observed zeros); the pattern P (ones at the observed cells, sharing X's indices)
+    and the same cells of Xᵀ are built on first use.  Indices are int32 where they fit.
     """
 
-    def __init__(self, csr, _transposed=None, _ones=None):
-        import scipy.sparse as sp
-
+    def __init__(self, csr, _transposed=None):
         self.X = csr
         self.shape = csr.shape
         self.stored, self.cells = csr.nnz, csr.shape[0] * csr.shape[1]
         self.values = csr.data
         self.x_sq = float(np.dot(self.values, self.values))
         self.row_count = np.diff(csr.indptr)
+        self.col_count = np.bincount(csr.indices, minlength=csr.shape[1])
         self.empty = self.row_count == 0  # rows with no observed cell
-        self._ones = np.ones(self.stored) if _ones is None else _ones  # shared with T's P
-        self.P = sp.csr_array((self._ones, csr.indices, csr.indptr), shape=csr.shape)
-        self._T = _transposed
+        self.empty_cols = self.col_count == 0
+        self._T, self._P = _transposed, None
 
     @classmethod
     def from_sparse(cls, X):
@@ -87,13 +95,22 @@ class ObservedEntries:
         return self.X.indices
 
     @property
+    def P(self):
+        """The pattern: ones at the observed cells (CSR, X's indices)."""
+        if self._P is None:
+            import scipy.sparse as sp
+
+            self._P = sp.csr_array((np.ones(self.stored), self.X.indices, self.X.indptr),
+                                   shape=self.shape)
+        return self._P
+
+    @property
     def T(self) -> ObservedEntries:
         """The same cells of Xᵀ (built once, then kept)."""
         if self._T is None:
             import scipy.sparse as sp
 
-            self._T = ObservedEntries(_canonical(sp.csr_array(self.X.T)), _transposed=self,
-                                      _ones=self._ones)
+            self._T = ObservedEntries(_canonical(sp.csr_array(self.X.T)), _transposed=self)
         return self._T
 
     def divided(self, d: float) -> ObservedEntries:
@@ -107,39 +124,6 @@ class ObservedEntries:
     @property
     def mean(self) -> float:
         return float(self.values.mean())
-
-    def column_blocks(self, R: int, k: int):
-        """Slices of columns whose Grams (R·k·k numbers a column) fit in one chunk."""
-        m = self.shape[1]
-        width = max(1, _CHUNK // (R * k * k))
-        return [slice(start, min(m, start + width)) for start in range(0, m, width)]
-
-    def products(self, W: np.ndarray, columns: slice, reg: float = 0.0, pairs=None):
-        """b (R, k, c) and the per-column Grams G (R, k, k, c) of the given columns for
-        W (R, k, n); ``pairs`` = :meth:`pairs` (W), formed once per half-step."""
-        R, k, n = W.shape
-        T = self.T
-        XT = T.X[columns]  # rows of Xᵀ: the columns' observed cells
-        PT = T.P[columns]
-        c = XT.shape[0]
-        dense = W.transpose(2, 0, 1).reshape(n, R * k)
-        b = (XT @ dense).reshape(c, R, k).transpose(1, 2, 0)
-        upper_f, upper_g = np.triu_indices(k)
-        packed = (PT @ pairs).reshape(c, R, upper_f.size)
-        G = np.empty((R, k, k, c))
-        G[:, upper_f, upper_g] = packed.transpose(1, 2, 0)
-        G[:, upper_g, upper_f] = G[:, upper_f, upper_g]
-        if reg:
-            G[:, np.arange(k), np.arange(k)] += reg * T.row_count[columns]
-        return np.ascontiguousarray(b), G
-
-    @staticmethod
-    def pairs(W: np.ndarray) -> np.ndarray:
-        """``w_f ∘ w_g`` for f ≤ g, every restart: (n, R·k(k+1)/2)."""
-        R, k, n = W.shape
-        upper_f, upper_g = np.triu_indices(k)
-        dense = W.transpose(2, 0, 1)  # (n, R, k)
-        return (dense[:, :, upper_f] * dense[:, :, upper_g]).reshape(n, -1)
 
     def squared_residuals(self, W: np.ndarray, H: np.ndarray) -> np.ndarray:
         """``Σ_observed (x_ij − w_iᵀ h_j)²`` per restart, measured directly, by row blocks."""
@@ -173,95 +157,223 @@ def _canonical(csr):
     return _csr(csr.data, csr.indices, csr.indptr, csr.shape)
 
 
-def hals_columns(H, b, G, nonnegative: bool = True, held=()) -> None:
-    """One coordinate-descent pass over the rows of H, in place, against each column's
-    own Gram: ``h_f ← max(0, h_f + (b_f − Σ_g G_fg h_g) / G_ff)``; G_ff = 0 leaves h_f,
-    and so does f in ``held`` (a fixed factor)."""
-    R, k, m = H.shape
-    diag = G[:, np.arange(k), np.arange(k)]  # (R, k, m)
-    inverse = np.divide(1.0, diag, out=np.zeros_like(diag), where=diag > 0)
-    for f in range(k):
-        if f in held:
-            continue
-        step = b[:, f] - np.einsum("rgm,rgm->rm", G[:, f], H)
-        step *= inverse[:, f]
-        step += H[:, f]
-        if nonnegative:
-            np.maximum(step, 0.0, out=step)
-        H[:, f] = step
-        check_deadline()  # the run's time cap, between rows (issue #10)
+class _Side:
+    """The residual read along one side: ``transposed`` False for the rows' factor (W,
+    indexed by rows), True for the columns' (H).  ``matvec(u)`` is Σ over each of this
+    side's cells of r·u[other]; ``pattern(u)`` the same with r = 1."""
+
+    def __init__(self, residual: Residual, transposed: bool):
+        self.residual, self.transposed = residual, transposed
+        self.matrix = residual.matrix.T if transposed else residual.matrix
+        self.ones = residual.pattern.T if transposed else residual.pattern
+
+    def matvec(self, u: np.ndarray) -> np.ndarray:
+        return self.matrix @ u
+
+    def pattern(self, u: np.ndarray) -> np.ndarray:
+        return self.ones @ u
+
+    def subtract_outer(self, delta: np.ndarray, u: np.ndarray) -> None:
+        """r ← r − δ ⊗ u on the observed cells (δ on this side, u on the other)."""
+        if self.transposed:
+            self.residual.subtract_outer(u, delta)
+        else:
+            self.residual.subtract_outer(delta, u)
+
+    def subtract_offset(self, delta: np.ndarray) -> None:
+        """r ← r − δ[this side's index] (a bias moved by δ)."""
+        residual = self.residual
+        if self.transposed:
+            np.take(delta, residual.cols, out=residual.buffer, mode="clip")
+            np.subtract(residual.r, residual.buffer, out=residual.r)
+        else:
+            np.subtract(residual.r, np.repeat(delta, residual.counts), out=residual.r)
 
 
-def mu_columns(H, b, G, held=()) -> None:
-    """Weighted Lee–Seung update of H, in place: ``H ← H ∘ b / (G h)`` column by column
-    (rows f in ``held`` keep a ratio of 1)."""
-    check_deadline()  # the run's time cap (issue #10)
-    denominator = np.einsum("rfgm,rgm->rfm", G, H)
-    np.maximum(denominator, np.finfo(np.float64).eps, out=denominator)
-    ratio = b / denominator
-    if held:
-        ratio[:, list(held)] = 1.0
-    H *= ratio
+class Residual:
+    """r = x − Σ_f w_f h_fᵀ (minus any offsets) at the observed cells of ``data``, one
+    array in CSR order; :attr:`rows` and :attr:`columns` read it along either side.
+    Memory: three arrays of nnz floats and one of nnz indices, besides ``data``."""
+
+    def __init__(self, data: ObservedEntries, values: np.ndarray | None = None):
+        import scipy.sparse as sp
+
+        X = data.X
+        self.data, self.counts = data, data.row_count
+        self.cols = X.indices.astype(np.intp)  # np.take wants intp (else it converts)
+        r = np.array(data.values if values is None else values, dtype=np.float64)
+        self.matrix = sp.csr_matrix((r, X.indices, X.indptr), shape=data.shape, copy=False)
+        self.r = self.matrix.data  # the array both views read
+        self.pattern = sp.csr_matrix((np.ones(data.stored), X.indices, X.indptr),
+                                     shape=data.shape, copy=False)
+        self.buffer = np.empty(data.stored)
+        self.rows, self.columns = _Side(self, False), _Side(self, True)
+
+    def reset(self, W: np.ndarray, H: np.ndarray, values: np.ndarray | None = None) -> None:
+        """r = values (default x) − Σ_f W[f] ⊗ H[f] for W (k, n), H (k, m)."""
+        np.copyto(self.r, self.data.values if values is None else values)
+        for w, h in zip(W, H, strict=True):
+            self.subtract_outer(w, h)
+            check_deadline()  # the run's time cap, between factors (issue #10)
+
+    def subtract_outer(self, u: np.ndarray, v: np.ndarray) -> None:
+        """r ← r − u[row] · v[column] at every observed cell."""
+        np.take(v, self.cols, out=self.buffer, mode="clip")
+        if _scale_rows is None:
+            np.multiply(self.buffer, np.repeat(u, self.counts), out=self.buffer)
+        else:  # in place, one pass, no n-repeated copy of u
+            X = self.matrix
+            _scale_rows(X.shape[0], X.shape[1], X.indptr, X.indices, self.buffer,
+                        np.ascontiguousarray(u, dtype=np.float64))
+        np.subtract(self.r, self.buffer, out=self.r)
+
+    def squared(self) -> float:
+        return float(np.einsum("i,i->", self.r, self.r))  # a threaded BLAS dot is slow here
 
 
-class ObservedSolver:
-    """Shared step of the observed-entries rules: S first, then A, as in the documents.
+def coordinate_update(side: _Side, v: np.ndarray, u: np.ndarray, reg=0.0,
+                      nonnegative: bool = True, d: np.ndarray | None = None) -> None:
+    """CCD++'s exact update of one factor's vector ``v`` on ``side`` against the other
+    side's ``u``, in place, keeping the residual current (see the module docstring):
+    ``v ← max(0, (rᵀu + v∘d)/(d + λ))``, d = Pᵀ(u∘u) (given, or formed here; it is
+    overwritten); where d + λ = 0, v stays."""
+    if d is None:
+        d = side.pattern(u * u)
+    numerator = side.matvec(u)
+    numerator += v * d
+    d += reg
+    new = np.divide(numerator, d, out=v.copy(), where=d > 0)
+    if nonnegative:
+        np.maximum(new, 0.0, out=new)
+    side.subtract_outer(new - v, u)
+    v[...] = new
 
-    ``data`` is an :class:`ObservedEntries`, already scaled; ``reg`` the L2 weight
-    per observed value.  Empty rows and columns get zero factors at the first step.
+
+class ObservedHALS:
+    """The step factorize drives on observed entries: CCD++ in HALS order, S first then
+    A, for a batch of restarts W (R, k, n), H (R, k, m).
+
+    ``data`` is an :class:`ObservedEntries`, already scaled; ``reg_A``/``reg_S`` the L2
+    weights (½·reg·‖A‖², ½·reg·‖S‖²; for the recommender's λ per observed value give
+    ``reg`` instead, λ·|O(j)| for a column).  Each restart's residual is kept between
+    steps (while they fit in :data:`CACHE_BYTES`) and rebuilt when the iterate was
+    changed from outside (the divergence guard, a cut-short step) or every
+    :data:`REFRESH` steps.  ``step`` returns the squared residual plus twice the
+    penalty, so that half of it is the objective.
     """
 
-    def __init__(self, data: ObservedEntries, nonnegative: bool = True, reg: float = 0.0):
-        self.data, self.nonnegative, self.reg = data, nonnegative, reg
-        self.exact_below = EXACT_BELOW * data.x_sq
+    def __init__(self, data: ObservedEntries, nonnegative: bool = True, reg: float = 0.0,
+                 reg_A: float = 0.0, reg_S: float = 0.0):
+        self.data, self.nonnegative = data, nonnegative
+        self.reg_A = reg_A + reg * data.row_count
+        self.reg_S = reg_S + reg * data.col_count
+        self.penalised = bool(reg or reg_A or reg_S)
+        self.residual = None
+        self.kept: dict[int, tuple] = {}  # restart → (W copy, H copy, residual values)
 
-    def update(self, F, b, G, held=()):
-        raise NotImplementedError
+    def reset(self) -> None:
+        self.kept.clear()
 
-    def half_step(self, data: ObservedEntries, W, H, held=()):
-        """Update H against W, one block of columns at a time; returns the observed
-        residual from the identity ``Σx² − 2⟨H, b⟩ + Σ_j h_jᵀ G_j h_j`` (exact unless
-        it is small) for the H it leaves."""
-        R, k, _ = W.shape
-        pairs = data.pairs(W)
-        inner = np.zeros(R)
-        for columns in data.column_blocks(R, k):
-            b, G = data.products(W, columns, self.reg, pairs)
-            block = H[:, :, columns]
-            self.update(block, b, G, held)
-            H[:, :, columns] = block
-            inner += (-2 * np.einsum("rkm,rkm->r", block, b)
-                      + np.einsum("rfm,rfgm,rgm->r", block, G, block))
-        return data.x_sq + inner
+    def _residual_for(self, r: int, W, H, t: int) -> Residual:
+        if self.residual is None:
+            self.residual = Residual(self.data)
+        residual = self.residual
+        kept = self.kept.pop(r, None)
+        if (kept is not None and t % REFRESH and np.array_equal(kept[0], W)
+                and np.array_equal(kept[1], H)):
+            if kept[2] is not residual.r:
+                np.copyto(residual.r, kept[2])
+        else:
+            residual.reset(W, H)
+        return residual
+
+    def _keep(self, r: int, R: int, W, H, residual: Residual) -> None:
+        if W.dtype != np.float64 or H.dtype != np.float64:
+            return  # rounded factors: their residual is not the float64 one just updated
+        if R == 1:  # the residual's own array is the copy
+            self.kept[r] = (W.copy(), H.copy(), residual.r)
+        elif R * residual.r.nbytes <= CACHE_BYTES:
+            self.kept[r] = (W.copy(), H.copy(), residual.r.copy())
+
+    def update(self, residual: Residual, W, H, held_S=(), held_A=()) -> None:
+        """One step for one restart, W (k, n) and H (k, m) float64, in place."""
+        for side, F, G, reg, held in ((residual.columns, H, W, self.reg_S, held_S),
+                                      (residual.rows, W, H, self.reg_A, held_A)):
+            # G is fixed for the whole half-step: every factor's Pᵀ(g∘g) in one product
+            D = side.pattern(np.square(G).T)
+            for f in range(F.shape[0]):
+                if f not in held:
+                    coordinate_update(side, F[f], G[f], reg, self.nonnegative, D[:, f].copy())
+                check_deadline()  # the run's time cap, between factors (issue #10)
 
     def step(self, W, H, t, held_S=(), held_A=()):
         """One step, S (H) first, then A (W); rows in ``held_S``/``held_A`` stay."""
         data = self.data
+        R = W.shape[0]
         if t == 0:
-            H[:, :, data.T.empty] = 0.0
+            H[:, :, data.empty_cols] = 0.0
             W[:, :, data.empty] = 0.0
-        self.half_step(data, W, H, held_S)
-        sq = self.half_step(data.T, H, W, held_A)
-        if self.reg or (sq < self.exact_below).any() or not np.isfinite(sq).all():
-            sq = data.squared_residuals(W, H)
-        return sq
+        out = np.empty(R)
+        for r in range(R):
+            Wr, Hr = W[r].astype(np.float64), H[r].astype(np.float64)
+            residual = self._residual_for(r, Wr, Hr, t)
+            self.update(residual, Wr, Hr, held_S, held_A)
+            W[r], H[r] = Wr, Hr
+            out[r] = residual.squared()
+            if self.penalised:
+                out[r] += (np.einsum("fi,fi,i->", Wr, Wr, np.broadcast_to(self.reg_A, Wr.shape[1]))
+                           + np.einsum("fj,fj,j->", Hr, Hr,
+                                       np.broadcast_to(self.reg_S, Hr.shape[1])))
+            self._keep(r, R, W[r], H[r], residual)
+        return out
 
-    def reset(self):
+
+class ObservedMU:
+    """Weighted multiplicative updates on the observed cells,
+    ``H ← H ∘ (W X_obs) / (W M̂ + λ H)`` with M̂ = M ∘ (WᵀH) formed at the observed cells
+    only, then the same for W: O(nnz·k) a step, the iterates of the dense masked rule."""
+
+    def __init__(self, data: ObservedEntries, reg_A: float = 0.0, reg_S: float = 0.0):
+        self.data, self.reg_A, self.reg_S = data, reg_A, reg_S
+        self.residual = None
+
+    def reset(self) -> None:
         pass
 
+    def _half(self, side: _Side, X_side, F, G, reg, held) -> None:
+        """F (k, p), the factor on ``side``, against G (k, q); ``X_side`` is X read along
+        that side (X or Xᵀ)."""
+        check_deadline()  # the run's time cap (issue #10)
+        W, H = (G, F) if side.transposed else (F, G)
+        self.residual.reset(W, H, values=0.0)  # r = −M̂, the model at the observed cells
+        numerator = X_side @ G.T  # (p, k): Σ over the side's cells of x·g
+        denominator = -side.matvec(G.T)  # Σ M̂·g
+        if reg:
+            denominator += reg * F.T
+        np.maximum(denominator, np.finfo(np.float64).eps, out=denominator)
+        ratio = (numerator / denominator).T
+        if held:
+            ratio[list(held)] = 1.0
+        F *= ratio
 
-class ObservedHALS(ObservedSolver):
-    """HALS on the observed entries (see the module docstring)."""
-
-    def update(self, F, b, G, held=()):
-        hals_columns(F, b, G, self.nonnegative, held)
-
-
-class ObservedMU(ObservedSolver):
-    """Weighted multiplicative updates on the observed entries."""
-
-    def update(self, F, b, G, held=()):
-        mu_columns(F, b, G, held)
+    def step(self, W, H, t, held_S=(), held_A=()):
+        data = self.data
+        if self.residual is None:
+            self.residual = Residual(data)
+            self._XT = data.X.T  # Xᵀ as a view
+        if t == 0:
+            H[:, :, data.empty_cols] = 0.0
+            W[:, :, data.empty] = 0.0
+        out = np.empty(W.shape[0])
+        for r in range(W.shape[0]):
+            Wr, Hr = W[r].astype(np.float64), H[r].astype(np.float64)
+            self._half(self.residual.columns, self._XT, Hr, Wr, self.reg_S, held_S)
+            self._half(self.residual.rows, data.X, Wr, Hr, self.reg_A, held_A)
+            W[r], H[r] = Wr, Hr
+            self.residual.reset(Wr, Hr)
+            out[r] = self.residual.squared() + (self.reg_A * np.vdot(Wr, Wr)
+                                               + self.reg_S * np.vdot(Hr, Hr))
+        return out
 
 
 class FilledMatrix(DataMatrix):
@@ -308,7 +420,7 @@ class FilledMatrix(DataMatrix):
 
 def empty_note(data: ObservedEntries) -> str:
     """"2 rows and 1 column have no observed cell (their factors are zero)", or ""."""
-    rows, cols = int(data.empty.sum()), int(data.T.empty.sum())
+    rows, cols = int(data.empty.sum()), int(data.empty_cols.sum())
     parts = [f"{count} {name}{'s' if count != 1 else ''}"
              for count, name in ((rows, "row"), (cols, "column")) if count]
     if not parts:
@@ -362,15 +474,15 @@ SPARSE_FLOP_FACTOR = 10
 
 
 def observed_cost(shape, k: int, settings):
-    """One masked step's cost: per half-step a product with k and one with k(k+1)/2
-    columns over the stored entries (``settings["stored"]``, all cells if not given),
-    then k coordinate passes of k·(n or m); in BLAS-equivalent multiply-adds."""
+    """One masked step's cost: 2·k coordinate updates, each two sparse products and a
+    rank-one residual update over the stored entries (``settings["stored"]``, all cells
+    if not given), about four sparse passes; in BLAS-equivalent multiply-adds."""
     from ..solvers.base import Cost
 
     n, m = shape
     stored = settings.get("stored") or n * m
-    flops = SPARSE_FLOP_FACTOR * stored * k * (k + 3) + 4 * (n + m) * k * k
-    return Cost(2 * k * 6 + 40, flops)
+    flops = SPARSE_FLOP_FACTOR * stored * 8 * k + 12 * (n + m) * k
+    return Cost(2 * k * 12 + 40, flops)
 
 
 def product_flops(shape, k: int, settings) -> float:
