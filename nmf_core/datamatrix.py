@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .solvers.base import check_deadline
 from .solvers.products import (
     GRAM_MIN_CELLS,
     exact_below,
@@ -89,6 +90,7 @@ class DataMatrix:
             return U[:, :k], s[:k], Vt[:k]
         sketch = self.matmul(rng.standard_normal((self.shape[1], k + 10)))
         for _ in range(4):  # power iterations, re-orthonormalised
+            check_deadline()  # the run's time cap, between products
             Q, _r = np.linalg.qr(sketch)
             Q, _r = np.linalg.qr(self.T.matmul(Q))
             sketch = self.matmul(Q)

@@ -35,3 +35,9 @@ class MatrixFileError(CSVFormatError):
     """A matrix file other than a CSV (Matrix Market, scipy .npz, triples) could not be read.
 
     A ``CSVFormatError``, so every caller of the loaders catches one type."""
+
+
+class TimeLimitError(ParameterError):
+    """The time cap (``max_seconds``) cannot give a result with these settings: one
+    iteration is estimated far over it, or it passed before the run's start was ready.
+    The message names the setting to lower."""

@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .budget import cap_tolerance, refuse_over_cap
 from .datamatrix import DenseMatrix, as_data_matrix
-from .errors import MatrixError, ParameterError
+from .errors import MatrixError, ParameterError, TimeLimitError
 from .fixed import check_fixed
 from .guard import Progress, cut_short, objective_units
 from .initialization import INITS
@@ -222,8 +223,9 @@ def factorize(
     NumPy masked array X counts its masked cells as missing the same way.
     ``missing="unstored"`` says a scipy.sparse X's stored entries are its observed
     cells (explicit zeros included) and every other cell is missing; by default
-    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs cost
-    O(stored·k²) a step and never form an n×m array; rows and columns with no
+    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs go to
+    the observed-entries engine (CCD++, :mod:`nmf_core.sparse.masked`): O(stored·k) a
+    step, never an n×m array, L2 (``l1_ratio=0``) taken; rows and columns with no
     observed cell get zero factors and are counted (``params["empty_rows"]``,
     ``params["empty_cols"]``).
     ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
@@ -289,6 +291,8 @@ def factorize(
     fixed = check_fixed(fixed_A, fixed_S, shape, k, params["method"], observed is not None,
                         params["nonnegative"])
     data = None if X is None else as_data_matrix(X)  # from here on X is reached via the seam
+    cap = params["max_seconds"]
+    _refuse_over_cap(params, shape, observed, data)
 
     # Work on X scaled to max 1: the relative error is scale-free and nothing
     # overflows for entries up to 1e300.  A and S get √scale each at the end.
@@ -307,51 +311,63 @@ def factorize(
                 f"to {single.max:.3g}), so float32 factors cannot hold it; use dtype=float64")
         if Xs is not None:  # masked runs keep float32 factors, their products in float64
             Xs = DenseMatrix(Xs.dense().astype(np.float32))
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(params["seed"]).spawn(R)]
-    if custom_init:
-        W, H = _check_init(init, observed if data is None else data, k, R, scale)
-    elif observed is None:
-        W, H = INITS[params["init"]](Xs, k, rngs)
-    elif M is not None:  # start from X with missing cells at the observed mean
-        dense = Xs.dense()
-        W, H = INITS[params["init"]](DenseMatrix(np.where(M, dense, dense[M].mean())), k, rngs)
-    else:  # the same, as an operator: nothing n×m is formed
-        W, H = INITS[params["init"]](FilledMatrix(observed), k, rngs)
-    # The objective of X scaled to max 1: f = scale^β · f' (see nmf_core.objective).
-    objective = Objective.from_settings(params, shape).for_scaled(scale)
-    solver = solver_class(params["method"], masked=observed is not None)(
-        Xs, params, rngs, mask=observed, objective=objective)
-    if fixed is not None:
-        fixed.place(W, H, np.sqrt(scale))
-        fixed.hold(solver)
-    if W.dtype != dtype:
-        W, H = np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(H, dtype=dtype)
-    params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
-    params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
-    params["dtype"] = dtype.name
-    # measure(W, H) is the objective f' per restart; a masked solver's step returns
-    # its squared residual on the observed cells, f' = ½·that (Frobenius only).
-    if observed is None:
-        x_sq, half = Xs.squared_norm(), 1.0
+    # The start (init and its error) runs under the cap too, with a little of its slack:
+    # cut there, no iterate exists yet, and the run says so instead of returning one.
+    # A start that is ready late is returned as it is (the loop stops at once).
+    setup_at = None if cap is None else started + (cap + cap_tolerance(cap)) / 2
+    try:
+        with deadline(setup_at):
+            rngs = [np.random.default_rng(s)
+                    for s in np.random.SeedSequence(params["seed"]).spawn(R)]
+            if custom_init:
+                W, H = _check_init(init, observed if data is None else data, k, R, scale)
+            elif observed is None:
+                W, H = INITS[params["init"]](Xs, k, rngs)
+            elif M is not None:  # start from X with missing cells at the observed mean
+                dense = Xs.dense()
+                filled = DenseMatrix(np.where(M, dense, dense[M].mean()))
+                W, H = INITS[params["init"]](filled, k, rngs)
+            else:  # the same, as an operator: nothing n×m is formed
+                W, H = INITS[params["init"]](FilledMatrix(observed), k, rngs)
+            # The objective of X scaled to max 1: f = scale^β · f' (see nmf_core.objective).
+            objective = Objective.from_settings(params, shape).for_scaled(scale)
+            solver = solver_class(params["method"], masked=observed is not None)(
+                Xs, params, rngs, mask=observed, objective=objective)
+            if fixed is not None:
+                fixed.place(W, H, np.sqrt(scale))
+                fixed.hold(solver)
+            if W.dtype != dtype:
+                W = np.ascontiguousarray(W, dtype=dtype)
+                H = np.ascontiguousarray(H, dtype=dtype)
+            params["fixed_A"] = [] if fixed is None else list(fixed.A_columns)
+            params["fixed_S"] = [] if fixed is None else list(fixed.S_rows)
+            params["dtype"] = dtype.name
+            # measure(W, H) is the objective f' per restart; a masked solver's step returns
+            # its squared residual on the observed cells, f' = ½·that (Frobenius only).
+            if observed is None:
+                x_sq, half = Xs.squared_norm(), 1.0
 
-        def measure(W, H):
-            return objective.value(Xs, W, H)
-    else:
-        x_sq, half = observed.x_sq, 0.5
+                def measure(W, H):
+                    return objective.value(Xs, W, H)
+            else:
+                x_sq, half = observed.x_sq, 0.5
 
-        def measure(W, H):
-            return objective.from_squared_residuals(observed.squared_residuals(W, H), W, H)
-    with np.errstate(all="ignore"):
-        start_errors = np.sqrt(np.maximum(2 * measure(W, H), 0) / x_sq)
-    if not np.isfinite(start_errors).all():
-        raise ParameterError("init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
+                def measure(W, H):
+                    return objective.from_squared_residuals(observed.squared_residuals(W, H),
+                                                            W, H)
+            with np.errstate(all="ignore"):
+                start_errors = np.sqrt(np.maximum(2 * measure(W, H), 0) / x_sq)
+            if not np.isfinite(start_errors).all():
+                raise ParameterError(
+                    "init=(A0, S0) is too large: A0 @ S0 overflows; scale it down")
+    except CutShort:
+        raise TimeLimitError(_start_too_slow(params)) from None
     progress = Progress(start_errors, niter, started, DIVERGENCE_FACTOR)
     recorder = (_Recorder(snapshots, niter, W, H, params.get("kacziter") or 1)
                 if snapshots else None)
     stop_reason = None
     t = 0
     W_prev, H_prev = np.empty_like(W), np.empty_like(H)
-    cap = params["max_seconds"]
     with np.errstate(all="ignore"), deadline(None if cap is None else started + cap):
         for t in range(1, niter + 1):
             np.copyto(W_prev, W)
@@ -367,14 +383,17 @@ def factorize(
                 np.copyto(H, H_prev)
                 solver.reset()
                 t -= 1
-                stop_reason = cut_short(t, niter, cap)
+                stop_reason = _cut_short(t, niter, cap, params)
                 break
             # The curve: √(2 f') / ‖X'‖, the relative error for the unpenalised Frobenius loss
             err = np.sqrt(np.maximum(2 * value, 0) / x_sq)
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
             # of squares means every entry is finite.  Only when it fails are the exact
             # tests run (the squares can also overflow), so the guard's outcome is unchanged.
-            if not (progress.within_limit(err) and math.isfinite(np.vdot(W, W) + np.vdot(H, H))):
+            # (einsum, not BLAS's vdot: a solver without BLAS calls, as the observed-entries
+            # engine, would wake BLAS's threads every step, and they spin: +40 % CPU there)
+            if not (progress.within_limit(err)
+                    and math.isfinite(np.einsum("rki,rki->", W, W) + np.einsum("rkj,rkj->", H, H))):
                 finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
                           & np.isfinite(H).all(axis=(1, 2)))
                 if progress.guard(t, err, finite):
@@ -398,6 +417,48 @@ def factorize(
     units = objective_units(x_sq, scale, objective.beta)
     return _finish(Xs, observed, scale, W, H, progress, params, started, stop_reason,
                    recorder, units)
+
+
+def _cut_short(t: int, niter: int, cap: float, params: dict) -> str:
+    """How a run the cap stopped after ``t`` iterations ended; with none, that the factors
+    are the start."""
+    reason = cut_short(t, niter, cap)
+    if t == 0:
+        reason += (f"; no iteration finished, so A and S are the start (init "
+                   f"{params['init']}), not a fit: raise max_seconds or lower k "
+                   f"(now {params['k']})")
+    return reason
+
+
+def _cost_settings(params: dict, observed, data) -> dict:
+    """What the solvers' declared cost reads besides k and reinit: the method's settings
+    and, for a sparse or masked X, its stored entries."""
+    settings = {name: params[name] for name in ("kacziter", "sampling", "loss")}
+    if observed is not None:
+        settings["stored"] = observed.stored
+    elif data is not None and data.stored < data.cells:
+        settings["stored"] = data.stored
+    return settings
+
+
+def _refuse_over_cap(params: dict, shape, observed, data) -> None:
+    """Refuse, before any work, a run whose single iteration is estimated over its time
+    cap's tolerance (nmf_core.budget.refuse_over_cap), naming the setting to lower."""
+    reason = refuse_over_cap(shape, params["k"], params["method"], params["reinit"],
+                             params["max_seconds"], masked=observed is not None,
+                             **_cost_settings(params, observed, data))
+    if reason:
+        raise TimeLimitError(reason)
+
+
+def _start_too_slow(params: dict) -> str:
+    """The message when the cap passed while the start was prepared (every part of
+    which, the draws, the init's products and the start's error, is paid per restart)."""
+    lower = (f"lower reinit (now {params['reinit']})" if params["reinit"] > 1
+             else f"lower k (now {params['k']})")
+    return (f"the time limit max_seconds = {params['max_seconds']:g} s passed while the "
+            f"start (init {params['init']} for {params['reinit']} restart(s) and its error) "
+            f"was prepared, before any iteration; raise max_seconds or {lower}")
 
 
 def _check_zeros_for_loss(X, loss) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .datamatrix import as_data_matrix
+from .solvers.base import check_deadline
 
 
 def random_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:
@@ -19,10 +20,16 @@ def random_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:
     X = as_data_matrix(X)
     n, m = X.shape
     scale = np.sqrt(X.mean() / k)
-    W = np.stack([scale * rng.random((n, k)).T for rng in rngs])
-    H = np.stack([scale * rng.random((k, m)) for rng in rngs])
+    W = np.stack([_checked(scale * rng.random((n, k)).T) for rng in rngs])
+    H = np.stack([_checked(scale * rng.random((k, m))) for rng in rngs])
     # draw order per restart: all of A then all of S (A first, as the documents do)
     return np.ascontiguousarray(W), H
+
+
+def _checked(F: np.ndarray) -> np.ndarray:
+    """F, after checking the run's time cap (the draws of many restarts add up)."""
+    check_deadline()
+    return F
 
 
 def nndsvd_init(X: np.ndarray, k: int, rngs) -> tuple[np.ndarray, np.ndarray]:

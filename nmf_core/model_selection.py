@@ -85,7 +85,10 @@ def scan_k(X, ks, method: str = "hals", *, folds: int = 3, holdout: float = 0.1,
     ``options`` go to :func:`factorize` (niter, reinit, init, max_seconds, ...).
     The same folds are used for every k so the curves are comparable.  ``mask``
     (True on observed cells) leaves missing cells out of fitting and of both
-    errors.
+    errors.  ``max_seconds`` caps each fit, not the scan: every one of its
+    :func:`scan_fits` fits ends within 1.5·max_seconds + 0.2 s
+    (:func:`nmf_core.budget.cap_tolerance`), so the scan ends within that many times
+    it; ``truncated`` counts the fits it stopped.
 
     A scipy.sparse X with ``missing="unstored"``: its stored entries are the observed
     cells (explicit zeros included); the held-out cells are drawn among them and every

@@ -94,6 +94,26 @@ def test_choose_k_curves_and_best_k_ignore_the_scale_of_x(factor):
     assert scaled.best_k == plain.best_k
 
 
+@pytest.mark.slow
+def test_the_time_cap_holds_per_fit_so_a_scan_ends_within_its_fits_times_the_tolerance():
+    """max_seconds caps each of the scan's fits (stated in scan_k): 6 fits capped at
+    0.3 s, each far longer uncapped, end within 6 × (1.5 × 0.3 + 0.2) s; a cap per
+    scan would have ended them all within one tolerance, cutting all but the first."""
+    import time
+
+    from nmf_core.budget import cap_tolerance
+
+    X = synthetic(400, 300, 8, seed=0).X
+    started = time.monotonic()
+    scan = scan_k(X, [20, 30], "hals", folds=2, niter=100_000, reinit=2, max_seconds=0.3)
+    elapsed = time.monotonic() - started
+    fits = scan_fits([20, 30], 2)
+    assert scan.truncated == fits == 6
+    assert elapsed <= fits * cap_tolerance(0.3)
+    assert elapsed > 0.3 * fits  # every fit ran to its own cap
+    assert np.isfinite(scan.cv_error).all() and np.isfinite(scan.fit_error).all()
+
+
 # ------------------------------------------------------------------ sparse X (issue #12)
 def _planted_sparse(n=160, m=120, k=3, density=0.35, noise=0.05, seed=0):
     import scipy.sparse as sp

@@ -116,3 +116,23 @@ def test_a_scan_with_a_cut_short_fit_says_its_best_k_is_unreliable(monkeypatch):
                                  cv_std=[0.0, 0.0], truncated=2)
     star = figures.k_scan_figure(scan).data[2]
     assert star.text[0] == "best k unreliable: 2 fits were cut short"
+
+
+def test_the_app_estimate_counts_a_mask_and_a_refused_run_says_what_to_lower():
+    """The app's run passes its cap to factorize (issue #10 req. 2): the estimate before
+    a run counts missing cells (masked runs cost k² a cell), and a run one iteration of
+    which is estimated over the cap's tolerance raises the one-line refusal, which
+    page_guard shows as an error (its warning is left to that refusal)."""
+    import numpy as np
+
+    from nmf_core.errors import TimeLimitError
+
+    settings = {"k": 60, "method": "hals", "niter": 20, "reinit": 5, "seed": 1,
+                "max_seconds": 2.0}
+    assert runs.warn_if_over_budget((400, 300), settings)
+    assert not runs.warn_if_over_budget((400, 300), settings, masked=True)
+    X = np.random.default_rng(0).random((600, 500))
+    big = Matrix(name="big", X=X, fingerprint="big-test",
+                 mask=np.random.default_rng(1).random(X.shape) > 0.1)
+    with pytest.raises(TimeLimitError, match=r"lower (k \(now 300\)|reinit \(now 5\))"):
+        runs.run_factorization(big, {**settings, "k": 300})

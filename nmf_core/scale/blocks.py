@@ -25,6 +25,15 @@ def scaled(X_b, scale: float) -> np.ndarray:
     return np.asarray(X_b, dtype=np.float64) / scale
 
 
+def scaled_product(F, X_b, scale: float, transpose: bool = False) -> np.ndarray:
+    """``F[r] @ (X_b / scale)`` (or with X_bᵀ) for every restart, the division applied
+    to the small (R, k, ·) product instead of a copy of the block (equal to rounding)."""
+    X_b = np.asarray(X_b, dtype=np.float64)
+    out = stacked_product(F, X_b.T if transpose else X_b)
+    out /= scale
+    return out
+
+
 def check_block(X_b, offset: int) -> dict:
     """What factorize's input check needs from one block: its max, sum and sum of squares
     (for the scale, mean and ‖X‖²), and the first bad value with its 1-based place."""
@@ -97,7 +106,7 @@ def extrapolated(W_b, W0_b, beta, nonnegative: bool) -> np.ndarray:
 
 def left_products(X_b, scale, W_b, with_gram: bool):
     """The block's share of W X (R, k, m) and, if asked, of W Wᵀ (R, k, k)."""
-    WX = stacked_product(W_b, scaled(X_b, scale))
+    WX = scaled_product(W_b, X_b, scale)
     return WX, (gram(W_b) if with_gram else None)
 
 
@@ -105,7 +114,7 @@ def hals_pass_moves(X_b, scale, H, HHt, W_b, passes: int, tol: float, nonnegativ
     """H Xᵀ's block, and the squared move of each of the first ``passes − 1`` HALS passes
     on W's block (the last pass's move is never needed).  Summed over blocks, the moves
     give the pass count numpy's Gillis–Glineur rule picks for the whole of A."""
-    HXt = stacked_product(H, scaled(X_b, scale).T)
+    HXt = scaled_product(H, X_b, scale, transpose=True)
     state, moves = W_b.copy(), []
     for _ in range(passes - 1):
         before = state.copy()
@@ -124,11 +133,13 @@ def hals_passes(W_b, HXt, HHt, passes: int, tol: float, nonnegative: bool):
 
 
 def mu_update(X_b, scale, H, HHt, W_b):
-    """MU's update of W's block against H, and its share of ⟨W, H Xᵀ⟩ and W Wᵀ."""
-    HXt = stacked_product(H, scaled(X_b, scale).T)
+    """MU's update of W's block against H; its share of ⟨W, H Xᵀ⟩ and W Wᵀ (and whether
+    it is finite); and, while the block is read, its share of the new W X, which the
+    next step's update of H needs (so an MU iteration reads X once)."""
+    HXt = scaled_product(H, X_b, scale, transpose=True)
     state = W_b.copy()
     mu_rows(state, HXt, HHt)
-    return state, block_summary(state, HXt)
+    return state, block_summary(state, HXt) + (scaled_product(state, X_b, scale),)
 
 
 def beta_summary(X_b, scale, W_b, H, objective):

@@ -191,7 +191,8 @@ class _Blockwise:
         return self._residuals(W, H, np.einsum("rkm,rkm->r", WX, H), WWt, gram(H))
 
     def _left(self, W: Factors, with_gram: bool = True):
-        """W X and W Wᵀ: from :meth:`start`'s pass for its W, else one read of X."""
+        """W X and W Wᵀ: from :meth:`start`'s pass or MU's last step when they formed
+        them for this W, else one read of X."""
         first, self._first = getattr(self, "_first", None), None
         if first is not None and first[0] is W:
             return first[1], first[2]
@@ -265,11 +266,12 @@ class DaskHALS(_Blockwise, HALS):
 
 
 class DaskMU(_Blockwise, MU):
-    """numpy's MU with W's blocks on the workers; ``step`` as DaskHALS's.  Frobenius:
-    Lee–Seung, two reads of X per iteration.  Kullback–Leibler (any β the objective
-    takes): Févotte–Idier, one read per iteration: the pass that updates W's blocks
-    also forms, from the same model W_bᵀH, the divergence and the numerator and
-    denominator of the next step's update of H (cached as numpy's MU caches its model)."""
+    """numpy's MU with W's blocks on the workers; ``step`` as DaskHALS's.  One read of X
+    per iteration: the pass that updates W's blocks also forms what the next step's
+    update of H needs, used when that step starts from the W returned (Frobenius,
+    Lee–Seung: the new W X; Kullback–Leibler, Févotte–Idier: from the model W_bᵀH, the
+    divergence and the numerator and denominator of H's update, cached as numpy's MU
+    caches its model)."""
 
     losses = ("frobenius", "kullback-leibler")
 
@@ -304,9 +306,10 @@ class DaskMU(_Blockwise, MU):
         HHt = gram(H)
         done = rows.each(blocks.mu_update, self.scale, rows.small(H), rows.small(HHt), W.W,
                          x=True, nout=2)
-        W_blocks, (cross, self.WWt, finite) = rows.run([d[0] for d in done],
-                                                       rows.tree([d[1] for d in done]))
+        W_blocks, (cross, self.WWt, finite, WX) = rows.run([d[0] for d in done],
+                                                           rows.tree([d[1] for d in done]))
         W_new = Factors(rows, W_blocks)
+        self._first = W_new, WX, self.WWt  # the next step's W X, if it starts from W_new
         return W_new, H, self._residuals(W_new, H, cross, self.WWt, HHt), finite
 
     def _beta_step(self, W: Factors, H: np.ndarray):

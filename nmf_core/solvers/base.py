@@ -66,8 +66,9 @@ class CutShort(Exception):  # noqa: N818 (a signal, not an error)
 def check_deadline() -> None:
     """Raise :class:`CutShort` if this run's deadline (:func:`deadline`) has passed.
 
-    Long steps call it between their parts (HALS passes and masked rows, Kaczmarz
-    steps, per-restart products), so a time cap holds within one part."""
+    Long steps call it between their parts (groups of HALS rows, masked rows, Kaczmarz
+    steps, per-restart products), and so does the start (per restart's draws, the
+    randomized SVD's products), so a time cap holds within one part."""
     at = _DEADLINE.get()
     if at is not None and time.perf_counter() > at:
         raise CutShort

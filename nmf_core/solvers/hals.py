@@ -12,6 +12,7 @@ from .products import ZERO, gram
 # zero: dividing by it could overflow (on data spanning 1e-300..1e300 a factor's norm
 # underflows to a subnormal), and on X scaled to max 1 it adds nothing to the fit.
 NEGLIGIBLE_FACTOR = float(np.sqrt(np.finfo(np.float64).tiny))
+CHECK_FLOPS = 20_000_000  # hals_rows: multiply-adds (≈ 5 ms) between checks of the time cap
 
 
 def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
@@ -48,15 +49,21 @@ def hals_rows(H, WX, WWt, nonnegative: bool, max_passes: int, tol: float,
                         H[:, :, None].swapaxes(0, 1), strict=True))
     if held:
         rows = [row for r, row in enumerate(rows) if r not in held]
+    # The run's time cap is checked between groups of rows of about CHECK_FLOPS each
+    # (a whole pass is one group on small matrices, where a check would cost more).
+    stride = max(1, CHECK_FLOPS // (R * k * m))
+    groups = [rows[first : first + stride] for first in range(0, len(rows), stride)]
 
     def one_pass():
-        for c_r, t_r, h_r in rows:
-            product(c_r, matrix, out=buffer)
-            if nonnegative:
-                np.subtract(t_r, buffer, out=buffer)
-                np.maximum(buffer, ZERO, out=h_r)
-            else:
-                np.subtract(t_r, buffer, out=h_r)
+        for group in groups:
+            for c_r, t_r, h_r in group:
+                product(c_r, matrix, out=buffer)
+                if nonnegative:
+                    np.subtract(t_r, buffer, out=buffer)
+                    np.maximum(buffer, ZERO, out=h_r)
+                else:
+                    np.subtract(t_r, buffer, out=h_r)
+            check_deadline()
 
     _repeat_passes(H, one_pass, max_passes, tol)
 
@@ -71,7 +78,6 @@ def _repeat_passes(H, one_pass, max_passes: int, tol: float) -> None:
         if p < last:  # the last pass needs no measure of its move
             np.copyto(before, H)
         one_pass()
-        check_deadline()
         if p == last:
             break
         before -= H
@@ -99,6 +105,7 @@ def _hals_rows_with_zero_factors(H, WX, WWt, diag, nonnegative, max_passes, tol,
             if nonnegative:
                 np.maximum(row, 0.0, out=row)
             H[:, r] = row
+            check_deadline()
 
     _repeat_passes(H, one_pass, max_passes, tol)
 

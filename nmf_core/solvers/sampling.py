@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import check_deadline
+
 COMPARE_MAX_CELLS = 50_000  # weighted_picks: draws × rows up to which compare-and-count wins
 
 
 def column_picks(rngs, size: int, niter: int) -> np.ndarray:
     """One uniformly drawn index in [0, size) per iteration and restart: (R, niter)."""
-    return np.stack([rng.integers(0, size, niter) for rng in rngs])
+    picks = np.empty((len(rngs), niter), dtype=np.int64)
+    for row, rng in zip(picks, rngs, strict=True):  # many restarts at a large niter add up
+        check_deadline()
+        row[...] = rng.integers(0, size, niter)
+    return picks
 
 
 class UniformStream:

@@ -18,6 +18,7 @@ import numpy as np
 from ..csvio import DEFAULT_MAX_CELLS
 from ..datamatrix import DataMatrix
 from ..errors import ParameterError
+from ..solvers.base import check_deadline
 
 GRAM_MIN_CELLS = 10_000  # as the dense seam: below, the direct norm is as cheap and exact
 EXACT_BELOW = 1e-6  # ‖X − AS‖² / ‖X‖² below which the Gram identity cancels
@@ -225,6 +226,7 @@ def _randomized_svd(X, k: int, rng):
     """Halko, Martinsson & Tropp, four power iterations, as the dense seam's."""
     sketch = X.matmul(rng.standard_normal((X.shape[1], k + 10)))
     for _ in range(4):
+        check_deadline()  # the run's time cap, between products (issue #10)
         Q, _r = np.linalg.qr(sketch)
         Q, _r = np.linalg.qr(X.T.matmul(Q))
         sketch = X.matmul(Q)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ..budget import estimate_seconds, slider_to_lower
+from ..budget import estimate_seconds, refuse_over_cap, slider_to_lower
 from ..errors import NMFInputError
 from ..factorize import factorize
 from ..result import NMFResult
@@ -162,7 +162,8 @@ def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
     settings = dict(settings)
     settings.setdefault("max_seconds", MAX_SECONDS)
     fits = warn_if_over_budget(matrix.X.shape, settings,
-                               stored=matrix.stored if matrix.sparse else None)
+                               stored=matrix.stored if matrix.sparse else None,
+                               masked=matrix.mask is not None)
     key = tuple(sorted(settings.items()))
     cached = _cached_factorize_with_snapshots if settings.get("snapshots") else _cached_factorize
     return _serve(
@@ -172,18 +173,23 @@ def run_factorization(matrix: Matrix, settings: dict[str, Any], *,
         lambda result: result.truncated)
 
 
-def warn_if_over_budget(shape, settings: dict[str, Any], *, stored: int | None = None) -> bool:
+def warn_if_over_budget(shape, settings: dict[str, Any], *, stored: int | None = None,
+                        masked: bool = False) -> bool:
     """Before a run: if its estimated time passes the cap, say so and name the slider.
-    ``stored``: a sparse X's stored entries, which the solvers' declared cost counts.
-    Returns whether the run is expected to finish within the cap."""
+    ``stored``: a sparse X's stored entries, which the solvers' declared cost counts;
+    ``masked``: the run fits observed cells only.  Returns whether the run is expected
+    to finish within the cap.  A run factorize will refuse (one iteration estimated over
+    the cap's tolerance) gets no warning here: its refusal names the setting to lower."""
     cap = settings["max_seconds"]
     method, niter, reinit = settings["method"], settings["niter"], settings["reinit"]
     kacziter = settings.get("kacziter", 1)
-    estimate = estimate_seconds(shape, settings["k"], method, niter, reinit, kacziter,
-                                settings.get("sampling", "sweep"),
-                                **({} if stored is None else {"stored": stored}))
+    cost = {"kacziter": kacziter, "sampling": settings.get("sampling", "sweep"),
+            "masked": masked, **({} if stored is None else {"stored": stored})}
+    estimate = estimate_seconds(shape, settings["k"], method, niter, reinit, **cost)
     if cap is None or estimate <= cap:
         return True
+    if refuse_over_cap(shape, settings["k"], method, reinit, cap, **cost):
+        return False
     if cap is not None and estimate > cap:
         st.warning(f"This run is estimated at about {estimate:.0f} s, more than the {cap:g} s "
                    f"limit, so it will stop early with its best result so far. To let it "
