@@ -223,8 +223,9 @@ def factorize(
     NumPy masked array X counts its masked cells as missing the same way.
     ``missing="unstored"`` says a scipy.sparse X's stored entries are its observed
     cells (explicit zeros included) and every other cell is missing; by default
-    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs cost
-    O(stored·k²) a step and never form an n×m array; rows and columns with no
+    (``"zero"``) an unstored cell is a zero, as in scikit-learn.  Masked runs go to
+    the observed-entries engine (CCD++, :mod:`nmf_core.sparse.masked`): O(stored·k) a
+    step, never an n×m array, L2 (``l1_ratio=0``) taken; rows and columns with no
     observed cell get zero factors and are counted (``params["empty_rows"]``,
     ``params["empty_cols"]``).
     ``fixed_A={column: vector}`` and ``fixed_S={row: vector}`` hold known columns of
@@ -389,7 +390,10 @@ def factorize(
             # Fast check: err ≤ limit means finite and not blown up, and a finite sum
             # of squares means every entry is finite.  Only when it fails are the exact
             # tests run (the squares can also overflow), so the guard's outcome is unchanged.
-            if not (progress.within_limit(err) and math.isfinite(np.vdot(W, W) + np.vdot(H, H))):
+            # (einsum, not BLAS's vdot: a solver without BLAS calls, as the observed-entries
+            # engine, would wake BLAS's threads every step, and they spin: +40 % CPU there)
+            if not (progress.within_limit(err)
+                    and math.isfinite(np.einsum("rki,rki->", W, W) + np.einsum("rkj,rkj->", H, H))):
                 finite = (np.isfinite(err) & np.isfinite(W).all(axis=(1, 2))
                           & np.isfinite(H).all(axis=(1, 2)))
                 if progress.guard(t, err, finite):
@@ -438,8 +442,8 @@ def _cost_settings(params: dict, observed, data) -> dict:
 
 
 def _refuse_over_cap(params: dict, shape, observed, data) -> None:
-    """Refuse, before any work, a run whose single iteration is estimated far over its
-    time cap (nmf_core.budget.refuse_over_cap), naming the setting to lower."""
+    """Refuse, before any work, a run whose single iteration is estimated over its time
+    cap's tolerance (nmf_core.budget.refuse_over_cap), naming the setting to lower."""
     reason = refuse_over_cap(shape, params["k"], params["method"], params["reinit"],
                              params["max_seconds"], masked=observed is not None,
                              **_cost_settings(params, observed, data))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_support import app, assert_clean, metric
 from streamlit.testing.v1 import AppTest
 
 from nmf_core import factorize as real_factorize
@@ -20,26 +21,8 @@ from nmf_core.data import factory_example
 from nmf_core.ui import panels, runs
 from nmf_core.ui.data_source import matrix_from_csv
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FACTORY_X = factory_example().X
 pytestmark = pytest.mark.usefixtures("empty_cache")
-TIMEOUT = 60
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    """No exception and no error box (the page guard turns crashes into errors)."""
-    assert not at.exception
-    assert not at.error, [e.value for e in at.error]
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def error_metric(at: AppTest) -> float:
@@ -55,8 +38,6 @@ def page_text(at: AppTest) -> str:
             parts.append(str(getattr(element, "value", "")))
             parts.append(str(getattr(element, "message", "")))
     return "\n".join(parts)
-
-
 
 
 # --------------------------------------------------------------------------- pages

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from loader_support import as_file, one_line_error
 
 from nmf_core import csvio
 from nmf_core.csvio import (
@@ -24,15 +25,11 @@ GRID = [[1.0, 2.0], [3.0, 4.0]]
 
 
 def load(data, **options) -> LoadedMatrix:
-    return load_csv(io.BytesIO(data.encode() if isinstance(data, str) else data), **options)
+    return load_csv(as_file(data), **options)
 
 
 def error(data, **options) -> str:
-    with pytest.raises(CSVFormatError) as info:
-        load(data, **options)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
+    return one_line_error(load, data, **options)
 
 
 # Accepted variants -------------------------------------------------------------------

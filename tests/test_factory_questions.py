@@ -3,30 +3,15 @@ profile" through AppTest (one page load: the page is slow to run)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import plotly.io
 import pytest
+from app_support import charts, metric, page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def factory_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update(query)
-    at.run()
-    return at.switch_page("app_pages/factory.py").run()
-
-
-def charts(at: AppTest) -> dict:
-    return {chart.proto.id.rsplit("-", 1)[-1]: plotly.io.from_json(chart.proto.spec)
-            for chart in at.get("plotly_chart")}
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return page("factory", **query)
 
 
 def test_new_day_and_known_profile():

@@ -8,10 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from app_support import app, assert_clean, page
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -19,25 +19,7 @@ from nmf_core.lessons import BY_SLUG, FIGURE_NOTES, LESSONS, LOCAL_URL
 from nmf_core.model_selection import SCAN_K_TOP
 from nmf_core.ui import guide
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 pytestmark = pytest.mark.usefixtures("empty_cache")
-TIMEOUT = 90
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    return at
-
-
-def page(path: str, **query) -> AppTest:
-    at = app(**query).run()
-    return at if not path else at.switch_page(f"app_pages/{path}.py").run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception
-    assert not at.error, [e.value for e in at.error]
 
 
 def share_query(at: AppTest) -> dict[str, str]:

@@ -1,25 +1,21 @@
 """The ratings-triples reader: layouts detected, one rule for duplicates, located errors."""
 
-import io
 
 import numpy as np
 import pytest
+from loader_support import as_file, one_line_error
 
 from nmf_core import ratings as ratings_module
-from nmf_core.errors import CSVFormatError, ParameterError
+from nmf_core.errors import ParameterError
 from nmf_core.ratings import DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, from_arrays, load_ratings
 
 
 def load(data, **options):
-    return load_ratings(io.BytesIO(data.encode() if isinstance(data, str) else data), **options)
+    return load_ratings(as_file(data), **options)
 
 
 def error(data, **options) -> str:
-    with pytest.raises(CSVFormatError) as info:
-        load(data, **options)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
+    return one_line_error(load, data, **options)
 
 
 @pytest.mark.parametrize("text", [

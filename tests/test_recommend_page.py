@@ -3,31 +3,17 @@ one user's top N, settings from the URL, uploads."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from app_support import app, assert_clean, metric
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "app_pages/recommend.py"
 pytestmark = pytest.mark.usefixtures("empty_cache")
-TIMEOUT = 120
 SMALL = {"rec_users": "60", "rec_films": "40", "rec_density": "0.3", "rec_genres": "3"}
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    return at.switch_page(PAGE).run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception
-    assert not at.error, [e.value for e in at.error]
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
+    return app(**query).switch_page(PAGE).run()
 
 
 def top_lines(at: AppTest) -> list[str]:

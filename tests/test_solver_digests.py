@@ -10,7 +10,9 @@ observed-entries engine: their A, S and curves changed by rounding only (at most
 re-recorded at f91fe63, where that engine became CCD++ on a kept residual (the same
 masked HALS and MU rules, summed in another order): the 12 masked digests changed by
 rounding only (A, S and curves at most 2.3e-12 relative against f26d6c0's engine), the
-unmasked ones not at all.
+unmasked ones not at all; and again for the same 12 when that engine formed each
+half-step's Pᵀ(g∘g) in one product and summed the residual's squares with einsum
+(still at most 2.3e-12 relative against f26d6c0's engine).
 """
 
 import json

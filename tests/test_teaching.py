@@ -9,37 +9,15 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
-import plotly.io
 import pytest
+from app_support import app, assert_clean, charts, metric, page
 from streamlit.testing.v1 import AppTest
 
 from nmf_core.lessons import LESSONS
 from nmf_core.ui import kscan, lessons, runs
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 pytestmark = pytest.mark.usefixtures("empty_cache")
-TIMEOUT = 90
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    return at
-
-
-def page(path: str, **query) -> AppTest:
-    at = app(**query).run()
-    return at.switch_page(f"app_pages/{path}.py").run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception
-    assert not at.error, [e.value for e in at.error]
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def share_link(at: AppTest) -> str:
@@ -52,12 +30,6 @@ def link_query(link: str) -> dict[str, str]:
     return dict(pairs)
 
 
-def charts(at: AppTest) -> dict:
-    """Each plotly chart's figure, by the key it was drawn with."""
-    return {chart.proto.id.rsplit("-", 1)[-1]: plotly.io.from_json(chart.proto.spec)
-            for chart in at.get("plotly_chart")}
-
-
 def values(data) -> list:
     """A figure's data array as a list (plotly sends numpy arrays base64-encoded)."""
     if isinstance(data, dict) and "bdata" in data:
@@ -68,8 +40,6 @@ def values(data) -> list:
 def shown_iteration(at: AppTest) -> int:
     text = next(m.value for m in at.markdown if m.value.startswith("**Iteration "))
     return int(text.split("**")[1].split()[1].replace(",", ""))
-
-
 
 
 # --------------------------------------------------------------------------- links
@@ -224,7 +194,11 @@ def test_a_link_can_open_the_player():
 # --------------------------------------------------------------------------- choose k
 
 
-def test_choose_k_marks_the_true_k_of_clearly_low_rank_data():
+def test_choose_k_marks_the_true_k_of_clearly_low_rank_data(monkeypatch):
+    # The finished scan's figure is under test: at the default 10 s budget each of
+    # the 40 fits gets 0.5 s, which a busy machine can cut short ("unreliable", a
+    # case with its own tests), so the budget is raised here.
+    monkeypatch.setattr(runs, "MAX_SECONDS", 120.0)
     at = page("choose_k", data="synthetic", n="60", m="50", true_k="4", noise="0.2",
               ck_ks=["1", "8"])
     assert_clean(at)

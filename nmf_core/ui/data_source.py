@@ -222,6 +222,17 @@ def _sparse_upload(uploaded, raw: bytes, triples: bool, container) -> Matrix | N
     return memo[1]
 
 
+def _upload_checkbox(container, key: str, label: str, help_text: str) -> bool:
+    """An upload option (off by default) bound to the URL, or read from it when hidden."""
+    if key in hidden_controls():
+        value = st.query_params.get(key, "").lower() == "true"
+    else:
+        keep_across_pages(key)
+        value = container.checkbox(label, key=key, bind=BIND, help=help_text)
+    remember(key, value, False)
+    return value
+
+
 def _uploaded_matrix(container) -> Matrix | None:
     """The uploaded CSV as a Matrix; None (after saying why) when there is none or it is bad.
 
@@ -239,25 +250,14 @@ def _uploaded_matrix(container) -> Matrix | None:
              "they stay sparse, unstored cells are zeros.")
     container.caption(NOT_IN_LINKS)
     # Missing values: opt in, since a blank cell is more often a mistake.
-    if "csv_blank_missing" in hidden_controls():
-        blank_is_missing = st.query_params.get("csv_blank_missing", "").lower() == "true"
-    else:
-        keep_across_pages("csv_blank_missing")
-        blank_is_missing = container.checkbox(
-            "Blank cells are missing values", key="csv_blank_missing", bind=BIND,
-            help="Fit only the filled cells (methods hals and mu). Off: a blank cell is an "
-                 "error.")
-    remember("csv_blank_missing", blank_is_missing, False)
-    if "csv_triples" in hidden_controls():
-        triples = st.query_params.get("csv_triples", "").lower() == "true"
-    else:
-        keep_across_pages("csv_triples")
-        triples = container.checkbox(
-            "File is (row, column, value) triples", key="csv_triples", bind=BIND,
-            help="One stored entry a line (anything after the value is ignored), with or "
-                 "without a header; the row and column ids become the labels. Read as a "
-                 "sparse matrix: cells not listed are zeros.")
-    remember("csv_triples", triples, False)
+    blank_is_missing = _upload_checkbox(
+        container, "csv_blank_missing", "Blank cells are missing values",
+        "Fit only the filled cells (methods hals and mu). Off: a blank cell is an error.")
+    triples = _upload_checkbox(
+        container, "csv_triples", "File is (row, column, value) triples",
+        "One stored entry a line (anything after the value is ignored), with or without a "
+        "header; the row and column ids become the labels. Read as a sparse matrix: cells "
+        "not listed are zeros.")
     if uploaded is None:
         last = st.session_state.get(LAST_GOOD_KEY)
         if last is not None and last.spec is None:  # a CSV from earlier (or another page)
