@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import (
-    VIEWPORT,
     metric_value,
-    start_server,
-    stop_server,
-    wait_idle,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,33 +20,10 @@ SERVER_CAP_S = 120.0
 SLOW_PAGE_S = 240.0  # a whole Choose-k scan on a loaded machine
 
 
-@pytest.fixture(scope="module")
-def server(browser, tmp_path_factory):
-    try:
-        running = start_server(tmp_path_factory.mktemp("server") / "streamlit.log",
-                               SERVER_CAP_S)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield running
-    stop_server(running)
-
-
 @pytest.fixture
-def open_page(browser, server):
-    contexts = []
-
-    def new_page(path: str = "", query: str = "", *, viewport=None):
-        context = browser.new_context(viewport=viewport or VIEWPORT)
-        context.set_default_timeout(SLOW_PAGE_S * 1000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(server.page_url(path, query))
-        wait_idle(page, timeout_s=SLOW_PAGE_S)
-        return page
-
-    yield new_page
-    for context in contexts:
-        context.close()
+def open_page(page_opener, app_server):
+    """Pages on the server with the generous cap, waited for as long as a slow page."""
+    return page_opener(app_server(SERVER_CAP_S), timeout_s=SLOW_PAGE_S)
 
 
 def test_lesson_3_finds_the_best_k_the_readme_promises(open_page):
