@@ -442,8 +442,8 @@ def _cost_settings(params: dict, observed, data) -> dict:
 
 
 def _refuse_over_cap(params: dict, shape, observed, data) -> None:
-    """Refuse, before any work, a run whose single iteration is estimated far over its
-    time cap (nmf_core.budget.refuse_over_cap), naming the setting to lower."""
+    """Refuse, before any work, a run whose single iteration is estimated over its time
+    cap's tolerance (nmf_core.budget.refuse_over_cap), naming the setting to lower."""
     reason = refuse_over_cap(shape, params["k"], params["method"], params["reinit"],
                              params["max_seconds"], masked=observed is not None,
                              **_cost_settings(params, observed, data))

@@ -79,6 +79,24 @@ def hoyer_of_norms(l1, l2, p: int) -> float:
     return float(np.mean((math.sqrt(p) - ratio) / (math.sqrt(p) - 1)))
 
 
+def _kept(data):
+    """X's stored values as the divergence's X terms use them, flat: (x, dropped, x_kept),
+    x with the values ≤ ε set to 0, ``dropped`` the mask of those (None if there are
+    none) and ``x_kept`` the values kept.  Masks instead of gathers: gathering the model
+    at the kept cells cost more than the rest of the divergence.  Cached on the
+    DataMatrix, since nothing changes X in place."""
+    cached = getattr(data, "_divergence_kept", None)
+    if cached is None:
+        X = data.stored_values().reshape(-1)
+        dropped = ~(X > EPSILON)
+        if dropped.any():
+            cached = (np.where(dropped, 0.0, X), dropped, X[~dropped])
+        else:
+            cached = (X, None, X)
+        data._divergence_kept = cached
+    return cached
+
+
 @dataclass(frozen=True)
 class Objective:
     """D_β(X | WᵀH) plus the elastic-net penalty, for a batch of restarts.
@@ -150,22 +168,24 @@ class Objective:
         beta = self.beta
         if beta == 2:
             return 0.5 * data.squared_residuals(W, H)
-        X = data.stored_values()
         WH = data.model_at_stored(W, H) if model is None else model
         R = W.shape[0]
-        keep = X > EPSILON
-        x = X[keep]
-        wh = np.maximum(WH[:, keep], EPSILON)
-        if beta == 1:
-            total = np.einsum("rk,rk->r", W.sum(axis=2), H.sum(axis=2))  # Σ WᵀH, all cells
-            return np.einsum("c,rc->r", x, np.log(x / wh)) + total - x.sum()
-        if beta == 0:
-            ratio = x / wh
-            return ratio.sum(axis=1) - data.cells - np.log(ratio).sum(axis=1)
+        x, dropped, x_kept = _kept(data)
+        wh = np.maximum(WH.reshape(R, -1), EPSILON)
+        if beta in (0, 1):
+            ratio = np.divide(x, wh, out=wh)
+            if dropped is not None:  # log 1 = 0: the dropped cells add nothing
+                np.copyto(ratio, 1.0, where=dropped)
+            if beta == 1:
+                total = np.einsum("rk,rk->r", W.sum(axis=2), H.sum(axis=2))  # Σ WᵀH
+                return np.einsum("c,rc->r", x, np.log(ratio)) + total - x.sum()
+            dropped_count = 0 if dropped is None else int(dropped.sum())
+            return (ratio.sum(axis=1) - dropped_count - data.cells
+                    - np.log(ratio).sum(axis=1))
         if data.stored != data.cells:
             raise NotImplementedError("a β other than 0, 1 and 2 needs a dense X")
         power = (WH ** beta).reshape(R, -1).sum(axis=1)  # Σ (WᵀH)^β over every cell
-        out = (x ** beta).sum() - beta * (wh ** (beta - 1)) @ x + power * (beta - 1)
+        out = (x_kept ** beta).sum() - beta * (wh ** (beta - 1)) @ x + power * (beta - 1)
         return out / (beta * (beta - 1))
 
     def value(self, data, W, H, model=None) -> np.ndarray:

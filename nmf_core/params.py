@@ -163,7 +163,8 @@ _ALL = (
           "What is minimised, in scikit-learn's names: frobenius (1/2 ||X - AS||^2), "
           "kullback-leibler (generalised KL divergence, for counts), itakura-saito "
           "(for spectra; X must have no zeros), or any number beta for the "
-          "beta-divergence. als and rk minimise the Frobenius loss only.",
+          "beta-divergence. mu takes every loss; hals frobenius and kullback-leibler "
+          "(coordinate descent, the fast one for KL); als and rk the Frobenius loss only.",
           choices=("frobenius", "kullback-leibler", "itakura-saito"), number_too=True),
     Param("alpha_A", float, 0.0,
           "Penalty weight on A, in scikit-learn's convention (alpha_W): "

@@ -64,7 +64,7 @@ def kl_cd_half_step(F, G, Y, zero, l1: float = 0.0, l2: float = 0.0,
     F (R, k, p), G (R, k, q), Y (p, q) C-contiguous from :func:`kl_data`, ``zero`` its
     cells equal to 0 (bool, p × q): the model's rows are ``F[:, :, J]ᵀ G`` against
     ``Y[J]``.  Rows of F listed in ``held`` stay.  With ``objective_parts`` it returns,
-    per restart, −Σ Y log max(M, ε) at the new F, else None.
+    per restart, Σ Y log(Y / max(M, ε)) at the new F (the divergence's X terms), else None.
 
     The model is kept at max(M, ε) where Y > 0 (as the objective measures it), and at
     1 where Y = 0, a value no update reads (Y/M is 0 there) that keeps Y/M and Y/M²
@@ -93,10 +93,12 @@ def kl_cd_half_step(F, G, Y, zero, l1: float = 0.0, l2: float = 0.0,
                                         G_sums[:, r, None], l1, l2, ratio, outer)
                 if shortened <= REPEAT_FRACTION * h.size:
                     break
-        if objective_parts:
+        if objective_parts:  # Σ Y log(Y / max(M, ε)), with log 1 = 0 where Y = 0
             np.maximum(model, EPSILON, out=ratio)
+            np.divide(YJ, ratio, out=ratio)
+            np.copyto(ratio, 1.0, where=zero[J])
             np.log(ratio, out=ratio)
-            parts -= np.einsum("bq,rbq->r", YJ, ratio)
+            parts += np.einsum("bq,rbq->r", YJ, ratio)
         check_deadline()
     return parts
 
@@ -138,8 +140,7 @@ class KLCoordinateDescent:
         self.X, self.Xt = kl_data(X), kl_data(X.T)
         self.zero, self.zero_t = self.X == 0, self.Xt == 0
         self.objective = objective
-        x = self.X[self.X > 0]
-        self.constant = float(x @ np.log(x) - x.sum())  # Σ Y log Y − Σ Y over kept cells
+        self.x_sum = float(self.X.sum())  # Σ Y over the kept cells
 
     def step(self, W, H, held_S=(), held_A=()):
         o = self.objective
@@ -148,5 +149,5 @@ class KLCoordinateDescent:
         parts = kl_cd_half_step(W, H, self.X, self.zero, o.l1_A, o.l2_A, held_A,
                                 objective_parts=True)
         total = np.einsum("rk,rk->r", W.sum(axis=2), H.sum(axis=2))  # Σ WᵀH, every cell
-        value = parts + total + self.constant
+        value = parts + total - self.x_sum
         return value + o.penalty(W, H) if o.penalised else value

@@ -73,13 +73,13 @@ def beta_terms(G, data, model, beta, transpose: bool):
     back end) adds its blocks' terms; ``model`` is changed."""
     X = data.stored_values()
     product = data.pattern_product_t if transpose else data.pattern_product
-    denominator_model = None
-    if beta != 1:
+    denominator_model = None  # np.maximum: the same values as a masked assignment, faster
+    if beta < 1:
+        denominator_model = np.maximum(model, EPSILON)
+    elif beta != 1:
         denominator_model = model.copy()
-        if beta < 1:
-            denominator_model[denominator_model < EPSILON] = EPSILON
     if beta < 2:
-        model[model < EPSILON] = EPSILON
+        np.maximum(model, EPSILON, out=model)
     if beta == 1:
         np.divide(X, model, out=model)
     elif beta == 0:

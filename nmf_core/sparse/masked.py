@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover - a scipy without it: np.repeat and a mu
 _CHUNK = 1 << 20  # observed cells a direct residual measures at a time
 REFRESH = 25  # a kept residual is measured afresh every this many steps (bounds drift)
 CACHE_BYTES = 512 * 2**20  # residuals kept between steps, one per restart, up to this
+STACK_CELLS = 1 << 20  # restarts × observed cells up to which restarts run as one stack
 
 
 class ObservedEntries:
@@ -255,30 +256,46 @@ class ObservedHALS:
 
     ``data`` is an :class:`ObservedEntries`, already scaled; ``reg_A``/``reg_S`` the L2
     weights (½·reg·‖A‖², ½·reg·‖S‖²; for the recommender's λ per observed value give
-    ``reg`` instead, λ·|O(j)| for a column).  Each restart's residual is kept between
-    steps (while they fit in :data:`CACHE_BYTES`) and rebuilt when the iterate was
-    changed from outside (the divergence guard, a cut-short step) or every
-    :data:`REFRESH` steps.  ``step`` returns the squared residual plus twice the
-    penalty, so that half of it is the objective.
+    ``reg`` instead, λ·|O(j)| for a column).  Restarts run one at a time, or, while
+    R × stored ≤ :data:`STACK_CELLS`, all at once on the block-diagonal stack of their
+    cells (the same sums in the same order, with R times fewer numpy calls).  Each
+    residual is kept between steps (while they fit in :data:`CACHE_BYTES`) and rebuilt
+    when the iterate was changed from outside (the divergence guard, a cut-short step)
+    or every :data:`REFRESH` steps.  ``step`` returns the squared residual plus twice
+    the penalty, so that half of it is the objective.
     """
 
     def __init__(self, data: ObservedEntries, nonnegative: bool = True, reg: float = 0.0,
                  reg_A: float = 0.0, reg_S: float = 0.0):
         self.data, self.nonnegative = data, nonnegative
-        self.reg_A = reg_A + reg * data.row_count
-        self.reg_S = reg_S + reg * data.col_count
+        self.reg_A = reg_A + reg * data.row_count if reg else reg_A
+        self.reg_S = reg_S + reg * data.col_count if reg else reg_S
         self.penalised = bool(reg or reg_A or reg_S)
-        self.residual = None
-        self.kept: dict[int, tuple] = {}  # restart → (W copy, H copy, residual values)
+        self.residual, self.stack = None, None  # stack: (R, the block-diagonal cells)
+        self.kept: dict[int, tuple] = {}  # group → (W copy, H copy, residual values)
 
     def reset(self) -> None:
         self.kept.clear()
 
-    def _residual_for(self, r: int, W, H, t: int) -> Residual:
-        if self.residual is None:
-            self.residual = Residual(self.data)
+    def _groups(self, R: int):
+        """The restarts run together, and the cells they run on."""
+        if R == 1 or R * self.data.stored > STACK_CELLS:
+            return [[r] for r in range(R)], self.data
+        if self.stack is None or self.stack[0] != R:
+            X, (n, m) = self.data.X, self.data.shape
+            nnz = X.nnz
+            indices = np.concatenate([X.indices.astype(np.int64) + r * m for r in range(R)])
+            indptr = np.concatenate([[0]] + [X.indptr[1:].astype(np.int64) + r * nnz
+                                             for r in range(R)])
+            self.stack = (R, ObservedEntries(_csr(np.tile(X.data, R), indices, indptr,
+                                                  (R * n, R * m))))
+        return [list(range(R))], self.stack[1]
+
+    def _residual_for(self, g: int, data: ObservedEntries, W, H, t: int) -> Residual:
+        if self.residual is None or self.residual.data is not data:
+            self.residual = Residual(data)
         residual = self.residual
-        kept = self.kept.pop(r, None)
+        kept = self.kept.pop(g, None)
         if (kept is not None and t % REFRESH and np.array_equal(kept[0], W)
                 and np.array_equal(kept[1], H)):
             if kept[2] is not residual.r:
@@ -287,18 +304,21 @@ class ObservedHALS:
             residual.reset(W, H)
         return residual
 
-    def _keep(self, r: int, R: int, W, H, residual: Residual) -> None:
-        if W.dtype != np.float64 or H.dtype != np.float64:
+    def _keep(self, g: int, groups: int, exact: bool, W, H, residual: Residual) -> None:
+        if not exact:
             return  # rounded factors: their residual is not the float64 one just updated
-        if R == 1:  # the residual's own array is the copy
-            self.kept[r] = (W.copy(), H.copy(), residual.r)
-        elif R * residual.r.nbytes <= CACHE_BYTES:
-            self.kept[r] = (W.copy(), H.copy(), residual.r.copy())
+        if groups == 1:  # the residual's own array is the copy
+            self.kept[g] = (W.copy(), H.copy(), residual.r)
+        elif groups * residual.r.nbytes <= CACHE_BYTES:
+            self.kept[g] = (W.copy(), H.copy(), residual.r.copy())
 
-    def update(self, residual: Residual, W, H, held_S=(), held_A=()) -> None:
-        """One step for one restart, W (k, n) and H (k, m) float64, in place."""
-        for side, F, G, reg, held in ((residual.columns, H, W, self.reg_S, held_S),
-                                      (residual.rows, W, H, self.reg_A, held_A)):
+    def update(self, residual: Residual, W, H, held_S=(), held_A=(), reg_S=None,
+               reg_A=None) -> None:
+        """One step for W (k, n') and H (k, m') float64 on ``residual``'s cells, in place."""
+        reg_S = self.reg_S if reg_S is None else reg_S
+        reg_A = self.reg_A if reg_A is None else reg_A
+        for side, F, G, reg, held in ((residual.columns, H, W, reg_S, held_S),
+                                      (residual.rows, W, H, reg_A, held_A)):
             # G is fixed for the whole half-step: every factor's Pᵀ(g∘g) in one product
             D = side.pattern(np.square(G).T)
             for f in range(F.shape[0]):
@@ -309,22 +329,34 @@ class ObservedHALS:
     def step(self, W, H, t, held_S=(), held_A=()):
         """One step, S (H) first, then A (W); rows in ``held_S``/``held_A`` stay."""
         data = self.data
-        R = W.shape[0]
+        R, k, n = W.shape
+        m, nnz = H.shape[2], data.stored
         if t == 0:
             H[:, :, data.empty_cols] = 0.0
             W[:, :, data.empty] = 0.0
+        groups, cells = self._groups(R)
+        exact = W.dtype == np.float64 and H.dtype == np.float64
         out = np.empty(R)
-        for r in range(R):
-            Wr, Hr = W[r].astype(np.float64), H[r].astype(np.float64)
-            residual = self._residual_for(r, Wr, Hr, t)
-            self.update(residual, Wr, Hr, held_S, held_A)
-            W[r], H[r] = Wr, Hr
-            out[r] = residual.squared()
-            if self.penalised:
-                out[r] += (np.einsum("fi,fi,i->", Wr, Wr, np.broadcast_to(self.reg_A, Wr.shape[1]))
-                           + np.einsum("fj,fj,j->", Hr, Hr,
-                                       np.broadcast_to(self.reg_S, Hr.shape[1])))
-            self._keep(r, R, W[r], H[r], residual)
+        for g, rs in enumerate(groups):
+            size = len(rs)
+            Wg = np.ascontiguousarray(W[rs].transpose(1, 0, 2), dtype=np.float64).reshape(k, -1)
+            Hg = np.ascontiguousarray(H[rs].transpose(1, 0, 2), dtype=np.float64).reshape(k, -1)
+            reg_S, reg_A = (np.tile(reg, size) if np.ndim(reg) else reg
+                            for reg in (self.reg_S, self.reg_A))
+            residual = self._residual_for(g, cells, Wg, Hg, t)
+            self.update(residual, Wg, Hg, held_S, held_A, reg_S, reg_A)
+            W[rs] = Wg.reshape(k, size, n).transpose(1, 0, 2)
+            H[rs] = Hg.reshape(k, size, m).transpose(1, 0, 2)
+            for i, r in enumerate(rs):
+                part = residual.r[i * nnz:(i + 1) * nnz]
+                out[r] = float(np.einsum("i,i->", part, part))
+                if self.penalised:
+                    Wr, Hr = Wg[:, i * n:(i + 1) * n], Hg[:, i * m:(i + 1) * m]
+                    out[r] += (np.einsum("fi,fi,i->", Wr, Wr, np.broadcast_to(reg_A[:n] if
+                               np.ndim(reg_A) else reg_A, n)) + np.einsum(
+                               "fj,fj,j->", Hr, Hr, np.broadcast_to(reg_S[:m] if np.ndim(reg_S)
+                                                                  else reg_S, m)))
+            self._keep(g, len(groups), exact, Wg, Hg, residual)
         return out
 
 
