@@ -1,6 +1,6 @@
 """Helpers for the real-browser tests (tests/test_browser*.py): the app's server
-on a free loopback port (server_fixtures: the fixtures each module shares), Debian's
-Chromium through Playwright, and waits that know when a Streamlit page has finished
+on a free loopback port (conftest's app_server and page_opener fixtures use it),
+Debian's Chromium through Playwright, and waits that know when a Streamlit page has finished
 running.
 
 Nothing here downloads a browser: Playwright drives /usr/bin/chromium.
