@@ -106,6 +106,15 @@ def test_a_long_iteration_is_stopped_inside_within_the_tolerance(name):
     capped_run(cap=2.0, **INSIDE[name])
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["hals", "mu"])
+def test_k_at_the_top_of_its_range_holds_a_half_second_cap_without_a_refusal(method):
+    """k = 500 with one restart is estimated within the tolerance, so it runs: the
+    checks between HALS row groups and MU half-steps stop it."""
+    outcome = capped_run((600, 500), 0.5, k=TOP["k"], method=method, reinit=1)
+    assert not isinstance(outcome, TimeLimitError)
+
+
 def test_rk_sweep_with_kacziter_at_the_top_holds_a_half_second_cap():
     capped_run((200, 150), 0.5, k=30, method="rk", reinit=5, kacziter=TOP["kacziter"])
 
