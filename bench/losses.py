@@ -59,7 +59,8 @@ def _sklearn(X, k, solver, beta, alpha, l1_ratio):
     from sklearn.decomposition._nmf import _beta_divergence
 
     model = NMF(k, solver=solver, beta_loss=beta, init="nndsvda", max_iter=SKLEARN_ITERATIONS,
-                tol=0, alpha_W=alpha, alpha_H="same", l1_ratio=l1_ratio)
+                tol=0, alpha_W=alpha, alpha_H="same", l1_ratio=l1_ratio,
+                random_state=0)  # its NNDSVDa uses a randomized SVD: seeded, one target
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         started = time.perf_counter()

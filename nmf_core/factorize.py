@@ -281,8 +281,11 @@ def factorize(
         X = check_sparse(X, k)
         losses = getattr(solver_class(params["method"]), "sparse_losses", ("frobenius",))
         if params["loss"] not in losses:
+            able = [name for name, cls in SOLVERS.items() if cls.sparse and params["loss"]
+                    in getattr(cls, "sparse_losses", ("frobenius",))]
+            instead = f" (method {join_or(able)} takes it)" if able else ""
             raise ParameterError(f"a sparse X takes loss {join_or(losses)} with method "
-                                 f"{params['method']!r}; got loss={params['loss']!r}")
+                                 f"{params['method']!r}; got loss={params['loss']!r}{instead}")
     else:
         X = check_matrix(X, k)
     if observed is None:

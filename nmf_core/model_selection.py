@@ -17,7 +17,7 @@ from .errors import ParameterError
 from .factorize import check_arguments, check_mask, check_matrix, factorize
 from .metrics import relative_error
 from .params import PARAMS, Param
-from .sparse.check import check_sparse, is_sparse
+from .sparse.check import MISSING_CHOICES, check_sparse, is_sparse
 
 SCAN_NITER = 100  # iterations per fit the app's scan starts from
 SCAN_K_TOP = 10  # the top of the k range it starts from
@@ -74,6 +74,7 @@ def holdout_masks(shape, folds: int, holdout: float, rng,
             score = np.where(observed, rng.random(shape), -1.0)
             keep[np.arange(n), score.argmax(axis=1)] = True
             keep[score.argmax(axis=0), np.arange(m)] = True
+            keep &= observed  # a row or column with nothing observed keeps nothing
         masks.append(keep)
     return masks
 
@@ -162,7 +163,10 @@ def _scan_sparse(X, ks, method, folds, holdout, seed, mask, options) -> KScan:
     import scipy.sparse as sp
 
     options = dict(options)
-    if options.pop("missing", "zero") != "unstored":
+    missing = options.pop("missing", "zero")
+    if missing not in MISSING_CHOICES:
+        raise ParameterError(f"missing must be 'zero' or 'unstored'; got {missing!r}")
+    if missing != "unstored":
         raise ParameterError(
             "scan_k on a scipy.sparse X holds out stored entries, so its stored entries "
             "must be the observed cells: pass missing='unstored' (to count unstored cells "
@@ -170,7 +174,7 @@ def _scan_sparse(X, ks, method, folds, holdout, seed, mask, options) -> KScan:
     if mask is not None:
         raise ParameterError("scan_k on a sparse X takes no mask: its stored entries are "
                              "the observed cells")
-    csr = check_sparse(X)
+    csr = check_sparse(X, observed_cells=True)
     ks = _check_ks(ks, min(csr.shape))
     folds = SCAN_PARAMS["folds"].validate(folds)
     holdout = SCAN_PARAMS["holdout"].validate(holdout)

@@ -157,7 +157,8 @@ def _row_order(rows, cols, m):
     same = np.flatnonzero(key[1:] == key[:-1])
     if same.size:
         i, j = divmod(int(key[same[0]]), m)
-        raise MatrixError(f"{same.size:,} cells are given more than once; the first is row "
+        cells = "cell is" if same.size == 1 else "cells are"
+        raise MatrixError(f"{same.size:,} {cells} given more than once; the first is row "
                           f"{i}, column {j} (combine duplicates before fitting)")
     return order
 

@@ -1,6 +1,6 @@
 """Helpers for the real-browser tests (tests/test_browser*.py): the app's server
-on a free loopback port (server_fixtures: the fixtures each module shares), Debian's
-Chromium through Playwright, and waits that know when a Streamlit page has finished
+on a free loopback port (conftest's app_server and page_opener fixtures use it),
+Debian's Chromium through Playwright, and waits that know when a Streamlit page has finished
 running.
 
 Nothing here downloads a browser: Playwright drives /usr/bin/chromium.
@@ -259,50 +259,3 @@ def viewport_screenshot(page, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     return path
-
-
-def server_fixtures(max_seconds: float, wait_ms: float = WAIT_MS):
-    """The ``server`` and ``open_page`` fixtures of a browser test module, for an app
-    served with time cap ``max_seconds`` (one server per module) and waits of
-    ``wait_ms``.  A module takes them as ``server, open_page = server_fixtures(...)``.
-
-    ``open_page(path, query, *, wait=True, require=None, viewport=None)``: a page in a
-    fresh browser context (its own cookies, so its own Streamlit session), navigated
-    and, with ``wait``, left to finish (``require``: a selector that must be shown).
-    Uncaught JavaScript errors are collected in ``page.js_errors``."""
-    import pytest
-
-    @pytest.fixture(scope="module")
-    def server(chromium, tmp_path_factory):
-        """The app on a free loopback port, with this module's time cap."""
-        try:
-            running = start_server(tmp_path_factory.mktemp("server") / "streamlit.log",
-                                   max_seconds)
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        yield running
-        stop_server(running)
-
-    @pytest.fixture
-    def open_page(browser, server):
-        """``open_page(path, query, ...)``: see :func:`server_fixtures`."""
-        contexts = []
-
-        def new_page(path: str = "", query: str = "", *, wait: bool = True,
-                     require: str | None = None, viewport: dict | None = None):
-            context = browser.new_context(viewport=viewport or VIEWPORT)
-            context.set_default_timeout(wait_ms)
-            contexts.append(context)
-            page = context.new_page()
-            page.js_errors = []
-            page.on("pageerror", lambda error: page.js_errors.append(str(error)))
-            page.goto(server.page_url(path, query), wait_until="load" if wait else "commit")
-            if wait:
-                wait_idle(page, timeout_s=wait_ms / 1000, require=require)
-            return page
-
-        yield new_page
-        for context in contexts:
-            context.close()
-
-    return server, open_page

@@ -86,3 +86,58 @@ def browser(chromium):
                                               args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium, tmp_path_factory):
+    """``app_server(cap)``: the app served with a time cap of ``cap`` seconds per run,
+    started on first use and kept for the session (as one server serves a class)."""
+    from browser_support import start_server, stop_server
+
+    started = {}
+
+    def server(cap: float):
+        if cap not in started:
+            try:
+                started[cap] = start_server(
+                    tmp_path_factory.mktemp("server") / "streamlit.log", cap)
+            except RuntimeError as exc:
+                pytest.fail(str(exc))
+        return started[cap]
+
+    yield server
+    for running in started.values():
+        stop_server(running)
+
+
+@pytest.fixture
+def page_opener(browser):
+    """``page_opener(server, timeout_s=...)`` gives ``open_page(path, query, *, wait,
+    require, viewport)``: a page in a fresh browser context (its own cookies, so its own
+    Streamlit session), navigated and, with ``wait``, left to finish.  Uncaught
+    JavaScript errors are collected in ``page.js_errors``; every context is closed
+    after the test."""
+    from browser_support import VIEWPORT, WAIT_MS, wait_idle
+
+    contexts = []
+
+    def opener(server, *, timeout_s: float = WAIT_MS / 1000):
+        def open_page(path: str = "", query: str = "", *, wait: bool = True,
+                      require: str | None = None, viewport: dict | None = None):
+            context = browser.new_context(viewport=viewport or VIEWPORT)
+            context.set_default_timeout(timeout_s * 1000)
+            contexts.append(context)
+            page = context.new_page()
+            page.js_errors = []
+            page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+            page.goto(server.page_url(path, query), wait_until="load" if wait else "commit")
+            if wait:
+                wait_idle(page, require=require, timeout_s=timeout_s)
+            return page
+
+        return open_page
+
+    yield opener
+    for context in contexts:
+        context.close()
+

@@ -358,6 +358,8 @@ def test_loss_and_penalty_controls_come_from_the_table(solver_calls):
     at = app(method="als").run()  # als minimises the Frobenius loss only
     assert at.selectbox(key="loss").options == ["frobenius"]
     assert_clean(at)
+    at = app(method="hals").run()  # hals: Frobenius, and KL by coordinate descent
+    assert at.selectbox(key="loss").options == ["frobenius", "kullback-leibler"]
 
 
 # --------------------------------------------------------------------------- import step

@@ -31,7 +31,6 @@ from browser_support import (
     full_page_screenshot,
     metric_value,
     rendered_heatmaps,
-    server_fixtures,
     viewport_screenshot,
     wait_for_charts,
     wait_idle,
@@ -47,7 +46,9 @@ from nmf_core.ui.panels import format_error
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MAX_SECONDS = 3  # the server's time cap per run, so the long-job test is bounded
+MAX_SECONDS = 3  # the server's time cap per run, so capped runs stay short
+LONG_RUN_CAP_S = 20  # the long-run test's server: four capped runs last over a minute
+LONG_RUN_PATIENCE_S = 300  # s: how long that test waits for either page
 ERROR = "Relative error"
 
 # What each known page draws once it has run (url path -> (heatmaps, line charts)).
@@ -63,9 +64,17 @@ PAGE_NAMES = {"": "workbench", "factory": "factory", "compare": "compare",
 
 
 # --------------------------------------------------------------------------- fixtures
-# The app, served once for the module (as one server serves a class), and open_page:
-# see browser_support.server_fixtures.
-server, open_page = server_fixtures(MAX_SECONDS)
+@pytest.fixture(scope="session")
+def server(app_server):
+    """The app, served once for the whole session."""
+    return app_server(MAX_SECONDS)
+
+
+@pytest.fixture
+def open_page(page_opener, server):
+    """``open_page(path, query)``: a page in a fresh browser context (conftest's
+    page_opener), on the server with the short cap."""
+    return page_opener(server)
 
 
 def assert_no_error_shown(page, *, error_boxes: int = 0) -> None:
@@ -239,13 +248,13 @@ def test_four_sessions_at_once_each_get_their_own_seed(open_page):
     assert len(set(shown.values())) > 1
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a race on 2 cores: the long compare page (4 runs at the 3 s cap) now ends within about "
-    "a second of a second session's workbench (17-21 s measured in three runs, passing once), "
-    "so 'the two overlapped' cannot be shown reliably; the long job must be made longer"))
-def test_a_long_run_does_not_hold_up_another_session(open_page):
-    # Every method at the sliders' tops on a 1000 x 1000 matrix: each run hits the
-    # server's time cap, so the page runs for about four caps.
+def test_a_long_run_does_not_hold_up_another_session(page_opener, app_server):
+    # On its own server with a longer cap, every method at the sliders' tops on a
+    # 1000 x 1000 matrix: each run hits the cap, so the page runs for over four caps
+    # (about a minute), long past what a second session's workbench needs.  (At a
+    # 3 s cap the two ended within a second of each other: a race, not a test.)
+    server = app_server(LONG_RUN_CAP_S)
+    open_page = page_opener(server, timeout_s=LONG_RUN_PATIENCE_S)
     long_query = ("data=synthetic&n=1000&m=1000&sampling=sweep&niter=2000&kacziter=50"
                   "&reinit=20")
     long_page = open_page("compare", long_query, wait=False)
@@ -258,15 +267,14 @@ def test_a_long_run_does_not_hold_up_another_session(open_page):
     assert metric_value(other, ERROR)
     assert_no_error_shown(other)
 
-    wait_idle(long_page, timeout_s=90)
+    wait_idle(long_page, timeout_s=LONG_RUN_PATIENCE_S)
     long_s = time.monotonic() - started
     print(f"second session done after {other_s:.1f} s, long page after {long_s:.1f} s "
           f"(long page when the second was done: {long_busy or 'idle'})")
-    assert other_s < 30, f"the second session took {other_s:.1f} s"
     assert long_busy, (f"the long page finished ({long_s:.1f} s) before the second session "
-                       f"({other_s:.1f} s): nothing shows the two overlapped")
+                       f"({other_s:.1f} s): the second session was held up")
     assert long_page.get_by_text("cut short after").count() >= 1
-    assert f"time limit {MAX_SECONDS:g} s" in app_text(long_page)
+    assert f"time limit {LONG_RUN_CAP_S:g} s" in app_text(long_page)
     assert_no_error_shown(long_page)
     screenshot(long_page, "long_run")
 

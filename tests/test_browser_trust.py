@@ -13,7 +13,6 @@ from __future__ import annotations
 import pytest
 from browser_support import (
     metric_value,
-    server_fixtures,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -21,7 +20,10 @@ SERVER_CAP_S = 120.0
 SLOW_PAGE_S = 240.0  # a whole Choose-k scan on a loaded machine
 
 
-server, open_page = server_fixtures(SERVER_CAP_S, wait_ms=SLOW_PAGE_S * 1000)
+@pytest.fixture
+def open_page(page_opener, app_server):
+    """Pages on the server with the generous cap, waited for as long as a slow page."""
+    return page_opener(app_server(SERVER_CAP_S), timeout_s=SLOW_PAGE_S)
 
 
 def test_lesson_3_finds_the_best_k_the_readme_promises(open_page):

@@ -120,7 +120,24 @@ def test_refusals_name_the_problem():
         factorize(COUNTS, k, "hals", loss="itakura-saito")
     with pytest.raises(ParameterError, match="nonnegative"):
         factorize(COUNTS, k, "hals", loss="kullback-leibler", nonnegative=False)
-    with pytest.raises(ParameterError, match="sparse X takes loss frobenius with method 'hals'"):
+    with pytest.raises(ParameterError, match="sparse X takes loss frobenius .*'hals'.*mu"):
         factorize(sp.csr_matrix(COUNTS), k, "hals", loss="kullback-leibler")
     with pytest.raises(ParameterError, match="missing values.*not supported"):
         factorize(COUNTS, k, "hals", loss="kullback-leibler", mask=np.ones(COUNTS.shape, bool))
+
+
+def test_the_cli_runs_it_and_reports_the_loss(tmp_path, capsys):
+    import json
+
+    from nmf_core.cli import main
+
+    path = tmp_path / "counts.csv"
+    path.write_text("\n".join(",".join(repr(float(v)) for v in row) for row in COUNTS * 9)
+                    + "\n")
+    code = main(["factor", str(path), "--k", "3", "--method", "hals", "--loss",
+                 "kullback-leibler", "--niter", "15", "--reinit", "1", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    expected = factorize(COUNTS * 9, 3, "hals", loss="kullback-leibler", niter=15, reinit=1)
+    assert out["loss"] == "kullback-leibler" and out["method"] == "hals"
+    assert out["objective"] == pytest.approx(float(expected.objective[-1]), rel=1e-12)

@@ -170,3 +170,22 @@ def test_sparse_scan_needs_its_stored_entries_to_be_the_observed_cells():
         scan_k(X, [1, 2])
     with pytest.raises(ParameterError, match="takes no mask"):
         scan_k(X, [1, 2], missing="unstored", mask=np.ones(X.shape, bool))
+
+
+def test_holdout_masks_keep_nothing_in_a_row_or_column_with_nothing_observed():
+    """Every row and column keeps one observed cell, if it has one: an empty row or
+    column must not get an invented observed cell (X is 0 there)."""
+    observed = np.random.default_rng(3).random((12, 9)) < 0.6
+    observed[4] = False
+    observed[:, 7] = False
+    for keep in holdout_masks(observed.shape, 4, 0.3, np.random.default_rng(0), observed):
+        assert not (keep & ~observed).any()
+        has = observed.any(axis=1)
+        assert keep[has].any(axis=1).all() and keep[:, observed.any(axis=0)].any(axis=0).all()
+
+
+def test_a_sparse_scan_names_a_bad_missing_value():
+    X = _planted_sparse(n=30, m=20)
+    with pytest.raises(ParameterError, match=r"missing must be 'zero' or 'unstored'; got 'nan'"):
+        scan_k(X, [1, 2], missing="nan")
+

@@ -101,8 +101,9 @@ def test_refusals_name_the_problem():
         factorize(X, k, "rk", alpha_A=0.1)
     with pytest.raises(ParameterError, match="als.*L1"):
         factorize(X, k, "als", alpha_A=0.1, l1_ratio=0.5)
-    with pytest.raises(ParameterError, match="missing values.*hals"):
-        factorize(X, k, "hals", alpha_A=0.1, mask=np.ones(X.shape, bool))
+    with pytest.raises(ParameterError, match="missing values.*hals.*L1"):
+        factorize(X, k, "hals", alpha_A=0.1, l1_ratio=0.5, mask=np.ones(X.shape, bool))
+    factorize(X, k, "hals", alpha_A=0.1, mask=np.ones(X.shape, bool), niter=3)  # L2 is fine
     with pytest.raises(ParameterError, match="loss"):
         factorize(X, k, "mu", loss="poisson")
     zeros = X.copy()

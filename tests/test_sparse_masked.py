@@ -242,3 +242,35 @@ def test_a_kept_residual_is_rebuilt_when_the_iterate_changes_outside():
     W *= 0.5  # as the divergence guard or a cut-short step would restore another iterate
     sq = solver.step(W, H, 1)
     np.testing.assert_allclose(sq, _observed_sq(X, M, W, H), rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["hals", "mu"])
+def test_a_fixed_factor_keeps_its_values_at_a_row_with_nothing_observed(method):
+    """Free factors are zeroed where nothing is observed; a factor the caller fixed is
+    held there too (it was zeroed at row 3, as if unknown)."""
+    from nmf_core import factorize
+
+    X, M = _ratings_like(seed=4)
+    M[3] = False
+    given = np.arange(1.0, X.shape[0] + 1)
+    result = factorize(X, 3, method, mask=M, fixed_A={0: given}, niter=10, seed=0)
+    np.testing.assert_allclose(result.A[:, 0], given, rtol=1e-13)  # X is scaled inside
+    assert np.all(result.A[3, 1:] == 0)  # the free factors at the empty row
+
+
+def test_a_cell_stored_twice_is_refused_when_stored_entries_are_observed_cells():
+    """With missing='unstored' a stored entry is one observed value: a COO holding
+    cell (1, 1) twice is refused by place, not fitted as the sum of the two."""
+    from nmf_core import factorize
+    from nmf_core.errors import MatrixError
+    from nmf_core.model_selection import scan_k
+
+    coo = sp.coo_array((np.array([4.0, 4.0, 3.0, 5.0, 2.0]),
+                        (np.array([0, 0, 1, 2, 2]), np.array([0, 0, 1, 2, 0]))), shape=(3, 3))
+    for run in (lambda: factorize(coo, 1, missing="unstored"),
+                lambda: scan_k(coo, [1], missing="unstored")):
+        with pytest.raises(MatrixError, match=r"^X stores 1 cell more than once; the first "
+                                              r"is row 1, column 1"):
+            run()
+    summed = factorize(coo, 1, niter=5)  # unstored cells are zeros: scipy sums duplicates
+    assert np.isfinite(summed.rel_error)

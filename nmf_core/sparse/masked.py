@@ -250,6 +250,15 @@ def coordinate_update(side: _Side, v: np.ndarray, u: np.ndarray, reg=0.0,
     v[...] = new
 
 
+def _zero_unobserved(W, H, data: ObservedEntries, held_S, held_A) -> None:
+    """Zero every free factor at the rows and columns with nothing observed (nothing
+    determines them there); the factors the caller holds fixed keep their values."""
+    for F, empty, held in ((H, data.empty_cols, held_S), (W, data.empty, held_A)):
+        free = [f for f in range(F.shape[1]) if f not in held]
+        if free and np.any(empty):
+            F[np.ix_(range(F.shape[0]), free, np.flatnonzero(empty))] = 0.0
+
+
 class ObservedHALS:
     """The step factorize drives on observed entries: CCD++ in HALS order, S first then
     A, for a batch of restarts W (R, k, n), H (R, k, m).
@@ -332,8 +341,7 @@ class ObservedHALS:
         R, k, n = W.shape
         m, nnz = H.shape[2], data.stored
         if t == 0:
-            H[:, :, data.empty_cols] = 0.0
-            W[:, :, data.empty] = 0.0
+            _zero_unobserved(W, H, data, held_S, held_A)
         groups, cells = self._groups(R)
         exact = W.dtype == np.float64 and H.dtype == np.float64
         out = np.empty(R)
@@ -394,8 +402,7 @@ class ObservedMU:
             self.residual = Residual(data)
             self._XT = data.X.T  # Xᵀ as a view
         if t == 0:
-            H[:, :, data.empty_cols] = 0.0
-            W[:, :, data.empty] = 0.0
+            _zero_unobserved(W, H, data, held_S, held_A)
         out = np.empty(W.shape[0])
         for r in range(W.shape[0]):
             Wr, Hr = W[r].astype(np.float64), H[r].astype(np.float64)
@@ -461,7 +468,6 @@ def empty_note(data: ObservedEntries) -> str:
     return f"{' and '.join(parts)} {verb} no observed cell (their factors are zero)"
 
 
-MISSING_CHOICES = ("zero", "unstored")  # factorize(missing=...): what an unstored cell is
 
 
 def observed_input(X, mask, missing: str, k: int, check_dense, check_mask):
@@ -473,12 +479,12 @@ def observed_input(X, mask, missing: str, k: int, check_dense, check_mask):
     ``check_mask`` are factorize's checks) or of a sparse one (gathered).
     """
     from ..errors import MatrixError, ParameterError
-    from .check import check_sparse, is_sparse
+    from .check import MISSING_CHOICES, check_sparse, is_sparse
 
     if missing not in MISSING_CHOICES:
         raise ParameterError(f"missing must be 'zero' or 'unstored'; got {missing!r}")
     if is_sparse(X):
-        csr = check_sparse(X, k)
+        csr = check_sparse(X, k, observed_cells=mask is None)
         if mask is None:
             return ObservedEntries.from_sparse(csr), None
         M = np.asarray(mask, dtype=bool)
