@@ -25,6 +25,8 @@ from __future__ import annotations
 import io
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -92,8 +94,26 @@ def _metric(at, label: str) -> str:
     return next((m.value for m in at.metric if m.label == label), "?")
 
 
+@contextmanager
+def main_module_kept() -> Iterator[None]:
+    """Streamlit's AppTest leaves ``sys.modules["__main__"]`` set to the app script, so a
+    process spawned later (dask's workers start by re-running ``__main__``) would run
+    app.py and die ("Nanny failed to start").  The original comes back on exit."""
+    main = sys.modules.get("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def app_latency(root: Path, repeats: int, quick: bool = False) -> tuple[list[Row], str]:
     """Returns (rows, reason the whole section was skipped or "")."""
+    with main_module_kept():  # the scale section's workers come after this one
+        return _app_latency(root, repeats, quick)
+
+
+def _app_latency(root: Path, repeats: int, quick: bool) -> tuple[list[Row], str]:
     if not (root / APP).exists():
         return [], f"{APP} does not exist yet"
     try:

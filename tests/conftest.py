@@ -11,15 +11,12 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _main_module_kept():
-    """Streamlit's AppTest leaves ``sys.modules["__main__"]`` set to the app script, so a
-    process spawned later in the same session (dask's workers start by re-running
-    ``__main__``) would run app.py and die. Each test gets the original back."""
-    import sys
+    """Each test gets the original ``sys.modules["__main__"]`` back (AppTest leaves the
+    app script there, and dask's spawned workers re-run it): bench's own guard."""
+    from bench.app_latency import main_module_kept
 
-    main = sys.modules.get("__main__")
-    yield
-    if main is not None:
-        sys.modules["__main__"] = main
+    with main_module_kept():
+        yield
 
 
 @pytest.fixture
