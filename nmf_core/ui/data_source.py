@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,21 +206,28 @@ def matrix_from_sparse(data: bytes, filename: str, triples: bool = False) -> Mat
 
 def _sparse_upload(uploaded, raw: bytes, triples: bool, container) -> Matrix | None:
     """A .mtx, .npz or triples upload (no CSV import step: the file says its layout)."""
-    memo_key = (uploaded.file_id, "sparse", triples)
-    memo = st.session_state.get(CSV_MEMO_KEY)
-    if memo is None or memo[0] != memo_key:
-        try:
-            outcome: Matrix | str = matrix_from_sparse(raw, uploaded.name, triples)
-        except NMFInputError as exc:
-            outcome = str(exc)
-        memo = (memo_key, outcome)
-        st.session_state[CSV_MEMO_KEY] = memo
+    memo = _parsed_once((uploaded.file_id, "sparse", triples),
+                        lambda: matrix_from_sparse(raw, uploaded.name, triples))
     if isinstance(memo[1], str):
         st.error(f"{uploaded.name}: {memo[1]}")
         return None
     import_step.sparse_report(container.expander(f"Import: how {uploaded.name} is read",
                                                  expanded=True), memo[1])
     return memo[1]
+
+
+def _parsed_once(memo_key: tuple, parse: Callable[[], Matrix]) -> tuple:
+    """``(memo_key, Matrix or error message)``: an upload parsed once per session, so
+    reruns with the same file and settings reuse the matrix or repeat the same error."""
+    memo = st.session_state.get(CSV_MEMO_KEY)
+    if memo is None or memo[0] != memo_key:
+        try:
+            outcome: Matrix | str = parse()
+        except NMFInputError as exc:
+            outcome = str(exc)
+        memo = (memo_key, outcome)
+        st.session_state[CSV_MEMO_KEY] = memo
+    return memo
 
 
 def _upload_checkbox(container, key: str, label: str, help_text: str) -> bool:
@@ -271,15 +279,8 @@ def _uploaded_matrix(container) -> Matrix | None:
     settings, image_shape, box = import_step.import_controls(raw, uploaded.name,
                                                              blank_is_missing)
     memo_key = (uploaded.file_id, repr(sorted(settings.items())), image_shape)
-    memo = st.session_state.get(CSV_MEMO_KEY)
-    if memo is None or memo[0] != memo_key:
-        try:
-            outcome: Matrix | str = matrix_from_csv(raw, uploaded.name, blank_is_missing,
-                                                    settings, image_shape)
-        except NMFInputError as exc:
-            outcome = str(exc)
-        memo = (memo_key, outcome)
-        st.session_state[CSV_MEMO_KEY] = memo
+    memo = _parsed_once(memo_key, lambda: matrix_from_csv(
+        raw, uploaded.name, blank_is_missing, settings, image_shape))
     if isinstance(memo[1], str):
         st.error(f"{uploaded.name}: {memo[1]}")
         box.caption("Not loaded (the message is above); change a setting here to read it "
